@@ -1,0 +1,72 @@
+# Newsroom: `make run` serves the demo site, `make test` runs the whole suite.
+# Both work on a fresh machine: they create .venv, install what is needed and, when
+# DATABASE_URL is unset, start the embedded PostgreSQL in .data/.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DATA := .data
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WEB_WORKERS ?= 2
+WEB_THREADS ?= 4
+
+# Local runs keep a generated secret in the git-ignored data folder; a SECRET_KEY or
+# ALLOWED_HOSTS already in the environment wins.
+LOCAL_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat $(DATA)/secret_key)}" \
+	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1],$(HOST)}"
+
+.PHONY: run serve test check format install install-test browser clean-data
+
+run: install $(DATA)/secret_key
+	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
+	$(LOCAL_ENV) $(PY) manage.py load_demo
+	$(LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo "Serving Newsroom at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	$(LOCAL_ENV) DEBUG=false $(VENV)/bin/gunicorn newsroom.wsgi \
+		--bind $(HOST):$(PORT) --worker-class gthread \
+		--workers $(WEB_WORKERS) --threads $(WEB_THREADS) --reuse-port \
+		--access-logfile -
+
+test: install-test browser
+	$(PY) -m pytest
+
+check: install-test $(DATA)/secret_key
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(LOCAL_ENV) $(PY) manage.py check --fail-level WARNING
+	$(LOCAL_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+format: install-test
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml $(VENV)/bin/python
+	$(PY) -m pip install --quiet .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/bin/python
+	$(PY) -m pip install --quiet ".[test]"
+	touch $@ $(VENV)/.installed
+
+# Browser tests drive Debian's chromium; Playwright never downloads a browser of its own.
+browser:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+$(DATA)/secret_key:
+	mkdir -p $(DATA)
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	chmod 600 $@
+
+# Stops nothing that is running; removes the embedded database and the local secret.
+clean-data:
+	rm -rf $(DATA)
