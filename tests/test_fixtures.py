@@ -1,0 +1,50 @@
+import pytest
+from django.core.management import call_command
+
+from articles.models import Article, Promo, Section, Topic
+from comments.models import Comment, Thread
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [Section, Topic, Article, Promo, Thread, Comment]
+
+
+def row_counts() -> dict:
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def test_demo_fixture_loaded_twice_duplicates_nothing():
+    call_command("loaddata", "demo", verbosity=0)
+    first = row_counts()
+    call_command("loaddata", "demo", verbosity=0)
+
+    assert row_counts() == first
+    assert first["Comment"] == 7 and first["Article"] == 11
+
+
+def test_load_demo_fills_an_empty_database_and_then_leaves_it_alone(capsys):
+    call_command("load_demo", verbosity=0)
+    Article.objects.filter(pk=1).update(headline="Changed by an editor")
+
+    call_command("load_demo")
+
+    assert Article.objects.get(pk=1).headline == "Changed by an editor"
+    assert "demo data not loaded" in capsys.readouterr().out
+    call_command("load_demo", "--force", verbosity=0)
+    assert Article.objects.get(pk=1).headline.startswith("Malik says")
+    assert Article.objects.count() == 11
+
+
+def test_demo_threads_store_their_visible_comment_counts():
+    call_command("loaddata", "demo", verbosity=0)
+
+    for thread in Thread.objects.all():
+        assert thread.comment_count == thread.comments.visible().count()
+
+
+def test_demo_has_an_open_thread_to_try_posting_on():
+    call_command("loaddata", "demo", verbosity=0)
+
+    seed = Thread.objects.get(article_id=1)
+    assert not seed.is_open()
+    assert Thread.objects.filter(closed_at=None).exists()

@@ -1,0 +1,166 @@
+"""Start-up behaviour, checked in fresh processes: settings are read once, at import."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CONFIG_VARIABLES = [
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DEBUG",
+    "DATABASE_URL",
+    "CACHE_URL",
+    "TIME_ZONE",
+]
+# A server that is never contacted: settings only parse the address.
+UNUSED_DATABASE = "postgres://reporter:secret@db.internal:6543/paper"
+
+SHOW_SETTINGS = """
+import json
+from django.conf import settings
+db = settings.DATABASES["default"]
+print(json.dumps({
+    "debug": settings.DEBUG, "secret": settings.SECRET_KEY, "hosts": settings.ALLOWED_HOSTS,
+    "db": {k: db[k] for k in ("ENGINE", "NAME", "USER", "HOST", "PORT")},
+    "cache": settings.CACHES["default"]["BACKEND"], "tz": settings.TIME_ZONE,
+}))
+"""
+
+QUERY_SERVER = """
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("SELECT current_database(), version()")
+    print(*cursor.fetchone(), sep="|")
+"""
+
+
+def run(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
+    clean["DJANGO_SETTINGS_MODULE"] = "newsroom.settings"
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=REPO,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def show_settings(**env: str) -> dict:
+    result = run(["-c", f"import django; django.setup(){SHOW_SETTINGS}"], **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = run(["manage.py", "check"], ALLOWED_HOSTS="news.example", DATABASE_URL=UNUSED_DATABASE)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = run(["manage.py", "check"], SECRET_KEY="s" * 50, DATABASE_URL=UNUSED_DATABASE)
+
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS is not set" in result.stderr
+
+
+def test_debug_off_is_the_default():
+    shown = show_settings(SECRET_KEY="k" * 50, ALLOWED_HOSTS="a,b", DATABASE_URL=UNUSED_DATABASE)
+
+    assert shown["debug"] is False
+    assert shown["secret"] == "k" * 50
+    assert shown["hosts"] == ["a", "b"]
+
+
+def test_local_debug_runs_without_secret_or_hosts():
+    shown = show_settings(DEBUG="true", DATABASE_URL=UNUSED_DATABASE)
+
+    assert shown["debug"] is True
+    assert shown["secret"].startswith("django-insecure")
+    assert "localhost" in shown["hosts"]
+
+
+def test_environment_selects_database_cache_and_time_zone():
+    shown = show_settings(
+        DEBUG="true",
+        DATABASE_URL=UNUSED_DATABASE,
+        CACHE_URL="redis://127.0.0.1:6379/1",
+        TIME_ZONE="UTC",
+    )
+
+    assert shown["db"] == {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "paper",
+        "USER": "reporter",
+        "HOST": "db.internal",
+        "PORT": 6543,
+    }
+    assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert shown["tz"] == "UTC"
+
+
+def test_defaults_are_the_newsrooms_clock_and_local_memory_cache():
+    shown = show_settings(DEBUG="true", DATABASE_URL=UNUSED_DATABASE)
+
+    assert shown["tz"] == "Asia/Karachi"
+    assert shown["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_a_database_other_than_postgresql_is_refused():
+    result = run(["manage.py", "check"], DEBUG="true", DATABASE_URL="sqlite:///db.sqlite3")
+
+    assert result.returncode != 0
+    assert "DATABASE_URL must point at PostgreSQL" in result.stderr
+
+
+def server_running(data_dir: Path) -> bool:
+    pid_file = data_dir / "postgres" / "pgdata" / "postmaster.pid"
+    if not pid_file.exists():
+        return False
+    pid = int(pid_file.read_text().split()[0])
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def wait_until_stopped(data_dir: Path, seconds: float = 15) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not server_running(data_dir):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.parametrize("processes", [1, 3])
+def test_without_database_url_the_embedded_postgresql_serves_every_process(tmp_path, processes):
+    def query(_):
+        return run(
+            ["manage.py", "shell", "-c", QUERY_SERVER],
+            DEBUG="true",
+            NEWSROOM_DATA_DIR=str(tmp_path),
+        )
+
+    with ThreadPoolExecutor(processes) as pool:
+        results = list(pool.map(query, range(processes)))
+
+    for result in results:
+        assert result.returncode == 0, result.stderr
+        database, version = result.stdout.strip().splitlines()[-1].split("|")
+        assert database == "newsroom"
+        assert version.startswith("PostgreSQL ")
+    assert (tmp_path / "postgres" / "pgdata" / "PG_VERSION").exists()
+    # The last process to leave stops the server: nothing is left running.
+    assert wait_until_stopped(tmp_path)
