@@ -33,9 +33,10 @@ def test_reader_reaches_the_seed_story_from_the_home_page(
     assert page.locator("textarea").count() == 0
     assert page.locator(".comment").count() == 6
     # The stylesheet loaded: the layout is ours, not the browser's defaults.
-    assert page.locator(".site-header").evaluate(
-        "el => getComputedStyle(el).borderBottomStyle"
-    ) == "solid"
+    assert (
+        page.locator(".site-header").evaluate("el => getComputedStyle(el).borderBottomStyle")
+        == "solid"
+    )
     # Nothing spills sideways on a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=artifacts / f"seed-story-{device}.png", full_page=True)
