@@ -9,14 +9,14 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 SEED_STORY_URL = "/news/1/malik-says-isi-chief-will-press-us-to-end-drone-strikes/"
 
 
-@pytest.fixture(autouse=True)
-def plain_static_storage(settings):
-    # Production serves hashed names from collectstatic's manifest; tests find the
-    # files where they are, so they need no collectstatic run.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+@pytest.fixture(scope="session", autouse=True)
+def collected_static(tmp_path_factory):
+    """Pages are tested with production's static storage (hashed, compressed names from
+    collectstatic's manifest), collected once into a folder of the test session's own."""
+    from django.conf import settings
+
+    settings.STATIC_ROOT = tmp_path_factory.mktemp("staticfiles")
+    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 @pytest.fixture

@@ -12,7 +12,13 @@ SEED_HEADLINE = "Malik says ISI chief will press US to end drone strikes"
 
 
 @pytest.fixture
-def demo_site(live_server, transactional_db):
+def demo_site(live_server, transactional_db, settings):
+    # The live server serves static files from the source folders (Django's static
+    # handler), which knows nothing of collectstatic's hashed names.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     call_command("loaddata", "demo", verbosity=0)
     return live_server.url
 
