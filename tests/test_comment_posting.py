@@ -104,4 +104,5 @@ def test_posting_requires_a_csrf_token():
     response = client.post(post_url(article), {"body": "No token."})
 
     assert response.status_code == 403
+    assert "Your form expired or came from elsewhere" in response.content.decode()
     assert not Comment.objects.exists()
