@@ -16,7 +16,7 @@ WEB_THREADS ?= 4
 LOCAL_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat $(DATA)/secret_key)}" \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1],$(HOST)}"
 
-.PHONY: run serve test check format install install-test browser clean-data
+.PHONY: run test check format manage install install-test browser clean-data
 
 run: install $(DATA)/secret_key
 	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
@@ -36,6 +36,10 @@ check: install-test $(DATA)/secret_key
 	$(VENV)/bin/ruff format --check .
 	$(LOCAL_ENV) $(PY) manage.py check --fail-level WARNING
 	$(LOCAL_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+# Any manage.py command with the local settings: make manage ARGS="createsuperuser"
+manage: install $(DATA)/secret_key
+	$(LOCAL_ENV) $(PY) manage.py $(ARGS)
 
 format: install-test
 	$(VENV)/bin/ruff check --fix .

@@ -34,6 +34,7 @@ class Thread(models.Model):
     created_at = models.DateTimeField("Created at", auto_now_add=True)
 
     class Meta:
+        permissions = [("close_thread", "Can close and reopen comment threads")]
         constraints = [
             models.CheckConstraint(
                 # A closing moderator without a closing time would be a half-closed thread.
@@ -88,6 +89,7 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        permissions = [("moderate_comment", "Can approve, remove and restore comments")]
         indexes = [
             models.Index(fields=["thread", "status", "created_at"], name="comment_thread_idx"),
             models.Index(fields=["status", "-created_at"], name="comment_queue_idx"),

@@ -2,8 +2,11 @@
 
 import json
 import os
+import pwd
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -164,3 +167,52 @@ def test_without_database_url_the_embedded_postgresql_serves_every_process(tmp_p
     assert (tmp_path / "postgres" / "pgdata" / "PG_VERSION").exists()
     # The last process to leave stops the server: nothing is left running.
     assert wait_until_stopped(tmp_path)
+
+
+def ordinary_user_command() -> list[str]:
+    """How to run this project's Python as an ordinary (non-root) user."""
+    if os.geteuid() != 0:
+        return [sys.executable]
+    # As root: switch to `nobody`. pyenv's interpreter sits under /root, out of nobody's
+    # reach, so use the system's interpreter of the same version with our packages.
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    interpreter = Path("/usr/bin") / version
+    assert interpreter.exists(), f"switching user needs {interpreter}, beside {sys.executable}"
+    site_packages = next(p for p in sys.path if p.endswith("site-packages") and ".venv" in p)
+    return [
+        "runuser",
+        "-u",
+        "nobody",
+        "--",
+        "env",
+        f"PYTHONPATH={REPO}:{site_packages}",
+        "HOME=/tmp",
+        str(interpreter),
+    ]
+
+
+def test_embedded_postgresql_starts_as_an_ordinary_user():
+    data_dir = Path(tempfile.mkdtemp(prefix="newsroom-user-"))
+    try:
+        if os.geteuid() == 0:
+            os.chown(data_dir, pwd.getpwnam("nobody").pw_uid, -1)
+        clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
+        result = subprocess.run(
+            [*ordinary_user_command(), "-c", "import os, django; django.setup()" + QUERY_SERVER],
+            cwd=REPO,
+            env={
+                **clean,
+                "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+                "DEBUG": "true",
+                "NEWSROOM_DATA_DIR": str(data_dir),
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("newsroom|PostgreSQL ")
+        assert (data_dir / "postgres" / "pgdata").stat().st_uid != 0
+        assert wait_until_stopped(data_dir)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)

@@ -1,0 +1,51 @@
+import os
+from getpass import getpass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+# The groups are created, with their permissions, by a data migration.
+ROLE_GROUPS = {"editor": "Editors", "moderator": "Moderators"}
+
+
+class Command(BaseCommand):
+    help = "Create a staff account for an editor or a moderator, in that role's group."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--role", choices=sorted(ROLE_GROUPS), required=True)
+        parser.add_argument("--email", default="")
+        parser.add_argument(
+            "--password-from-env",
+            metavar="VARIABLE",
+            help="Read the password from this environment variable instead of prompting.",
+        )
+
+    def handle(self, *args, username, role, email, password_from_env, **options):
+        User = get_user_model()
+        if User.objects.filter(username=username).exists():
+            raise CommandError(f"A user called {username!r} already exists.")
+        password = self.read_password(password_from_env)
+        user = User(username=username, email=email, is_staff=True)
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        user.set_password(password)
+        user.save()
+        user.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
+        self.stdout.write(f"Created {role} {username!r}: sign in at /admin/.")
+
+    def read_password(self, variable: str | None) -> str:
+        if variable:
+            password = os.environ.get(variable, "")
+            if not password:
+                raise CommandError(f"Environment variable {variable} is empty or unset.")
+            return password
+        password = getpass("Password: ")
+        if password != getpass("Password (again): "):
+            raise CommandError("The passwords do not match.")
+        return password
