@@ -1,8 +1,64 @@
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Section
+
+# Replies nest three levels deep; a reply to a third-level comment joins that level.
+MAX_DEPTH = 2
+
+
+class SectionPolicy(models.Model):
+    """How one section's comment threads are run; sections without one use the site's."""
+
+    class Moderation(models.TextChoices):
+        SITE_DEFAULT = "", "Site default"
+        POST = "post", "Post-moderated: comments show at once"
+        PRE = "pre", "Pre-moderated: comments wait for a moderator"
+
+    section = models.OneToOneField(
+        Section, verbose_name="Section", on_delete=models.CASCADE, related_name="comment_policy"
+    )
+    moderation = models.CharField(
+        "Moderation", max_length=10, choices=Moderation.choices, blank=True
+    )
+    close_after_days = models.PositiveSmallIntegerField(
+        "Close comments after (days)",
+        null=True,
+        blank=True,
+        help_text="Days after publication when threads close by themselves. "
+        "Blank: the site's setting. 0: never.",
+    )
+
+    class Meta:
+        verbose_name = "section comment policy"
+        verbose_name_plural = "section comment policies"
+
+    def __str__(self) -> str:
+        return f"Comment policy for {self.section}"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The comment rules in force for one section, site defaults applied."""
+
+    premoderated: bool
+    close_after_days: int | None
+
+    @classmethod
+    def for_section(cls, section_id: int) -> "Policy":
+        return cls.of(SectionPolicy.objects.filter(section_id=section_id).first())
+
+    @classmethod
+    def of(cls, own: SectionPolicy | None) -> "Policy":
+        moderation = (own and own.moderation) or settings.COMMENTS_DEFAULT_MODERATION
+        days = settings.COMMENTS_CLOSE_AFTER_DAYS
+        if own and own.close_after_days is not None:
+            days = own.close_after_days or None
+        return cls(premoderated=moderation == SectionPolicy.Moderation.PRE, close_after_days=days)
 
 
 class Thread(models.Model):
@@ -26,6 +82,12 @@ class Thread(models.Model):
         blank=True,
         help_text="Shown to readers after “Comments are closed.”",
     )
+    reopened_at = models.DateTimeField(
+        "Reopened at",
+        null=True,
+        blank=True,
+        help_text="A reopen after the automatic close keeps the thread open.",
+    )
     comment_count = models.PositiveIntegerField(
         "Visible comments",
         default=0,
@@ -46,8 +108,20 @@ class Thread(models.Model):
     def __str__(self) -> str:
         return f"Comments on “{self.article}”"
 
-    def is_open(self) -> bool:
-        return self.closed_at is None
+    def auto_close_at(self, policy: Policy) -> datetime | None:
+        if not policy.close_after_days:
+            return None
+        return self.article.published_at + timedelta(days=policy.close_after_days)
+
+    def is_open(self, policy: Policy | None = None) -> bool:
+        """Closed by a moderator, or by the policy's deadline (applied at request time,
+        no cron), unless a moderator reopened it after that deadline."""
+        if self.closed_at is not None:
+            return False
+        deadline = self.auto_close_at(policy) if policy else None
+        if deadline is None or timezone.now() < deadline:
+            return True
+        return self.reopened_at is not None and self.reopened_at >= deadline
 
     def refresh_comment_count(self) -> None:
         self.comment_count = self.comments.visible().count()
@@ -57,6 +131,15 @@ class Thread(models.Model):
 class CommentQuerySet(models.QuerySet):
     def visible(self) -> "CommentQuerySet":
         return self.filter(status=Comment.Status.VISIBLE)
+
+    def moderation_queue(self) -> "CommentQuerySet":
+        """Pending comments first, then the most reported, then the newest."""
+        is_pending = models.Case(
+            models.When(status=Comment.Status.PENDING, then=0),
+            default=1,
+            output_field=models.IntegerField(),
+        )
+        return self.order_by(is_pending, "-report_count", "-created_at")
 
 
 class Comment(models.Model):
@@ -76,6 +159,18 @@ class Comment(models.Model):
         blank=True,
         related_name="replies",
     )
+    # The top-level comment a reply descends from: a page of top-level comments and all
+    # their replies are two queries, whatever the depth.
+    root = models.ForeignKey(
+        "self",
+        verbose_name="Top-level comment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="descendants",
+        editable=False,
+    )
+    depth = models.PositiveSmallIntegerField("Depth", default=0, editable=False)
     author_name = models.CharField("Name", max_length=100, blank=True)
     author_email = models.EmailField("Email", blank=True, help_text="Never shown to readers.")
     body = models.TextField("Comment", blank=True)
@@ -83,6 +178,8 @@ class Comment(models.Model):
     status = models.CharField(
         "Status", max_length=20, choices=Status.choices, default=Status.VISIBLE
     )
+    held_reason = models.CharField("Why it was held", max_length=255, blank=True, editable=False)
+    report_count = models.PositiveIntegerField("Reports", default=0, editable=False)
     ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
 
     objects = CommentQuerySet.as_manager()
@@ -91,16 +188,111 @@ class Comment(models.Model):
         ordering = ["created_at", "pk"]
         permissions = [("moderate_comment", "Can approve, remove and restore comments")]
         indexes = [
-            models.Index(fields=["thread", "status", "created_at"], name="comment_thread_idx"),
-            models.Index(fields=["status", "-created_at"], name="comment_queue_idx"),
+            models.Index(
+                fields=["thread", "parent", "status", "created_at"], name="comment_thread_idx"
+            ),
+            models.Index(fields=["root", "created_at"], name="comment_root_idx"),
+            models.Index(
+                fields=["status", "-report_count", "-created_at"], name="comment_queue_idx"
+            ),
+            models.Index(fields=["ip_address", "-created_at"], name="comment_ip_idx"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=["visible", "pending", "removed"]),
                 name="comment_status_valid",
             ),
+            models.CheckConstraint(
+                condition=models.Q(depth__lte=MAX_DEPTH), name="comment_depth_limit"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(parent__isnull=True, root__isnull=True, depth=0)
+                | models.Q(parent__isnull=False, root__isnull=False, depth__gt=0),
+                name="comment_reply_has_root",
+            ),
         ]
 
     def __str__(self) -> str:
         who = self.author_name or "Anonymous"
         return f"{who} on {self.created_at:%Y-%m-%d %H:%M}"
+
+    def reply_position(self) -> tuple["Comment | None", "Comment | None", int]:
+        """(parent, root, depth) for a reply to this comment, kept within MAX_DEPTH."""
+        parent = self if self.depth < MAX_DEPTH else self.parent
+        return parent, parent.root or parent, parent.depth + 1
+
+
+class CommentReport(models.Model):
+    """One reader's report of one comment; a reader reporting twice counts once."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam"
+        ABUSE = "abuse", "Abuse or harassment"
+        OFF_TOPIC = "off_topic", "Off-topic"
+        OTHER = "other", "Something else"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField("Reason", max_length=20, choices=Reason.choices)
+    # Who reported: the account when signed in, else the address. Clearing cookies
+    # does not make a second reader.
+    reporter_key = models.CharField(max_length=100)
+    ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    created_at = models.DateTimeField("Reported at", default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "reporter_key"], name="report_once_per_reader"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} report on comment {self.comment_id}"
+
+
+class ModerationEvent(models.Model):
+    """The audit log: every close, reopen, approve, remove and restore, with who and why."""
+
+    class Action(models.TextChoices):
+        CLOSE = "close", "Closed the thread"
+        REOPEN = "reopen", "Reopened the thread"
+        APPROVE = "approve", "Approved"
+        REMOVE = "remove", "Removed"
+        RESTORE = "restore", "Restored"
+        HIDE = "hide", "Hidden after reports"
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="events")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    action = models.CharField("Action", max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="By",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField("Reason", max_length=255, blank=True)
+    created_at = models.DateTimeField("When", default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["thread", "-created_at"], name="event_thread_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor or 'the system'}"
+
+
+class WatchedWord(models.Model):
+    """A word that holds a comment for review wherever it appears."""
+
+    word = models.CharField("Word or phrase", max_length=100, unique=True)
+    created_at = models.DateTimeField("Added at", auto_now_add=True)
+
+    class Meta:
+        ordering = ["word"]
+
+    def __str__(self) -> str:
+        return self.word

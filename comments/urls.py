@@ -6,4 +6,8 @@ app_name = "comments"
 
 urlpatterns = [
     path("post/<int:article_pk>/", views.post_comment, name="post"),
+    path("<int:comment_pk>/report/", views.report_comment, name="report"),
+    path("<int:comment_pk>/moderate/", views.moderate_comment, name="moderate"),
+    path("thread/<int:article_pk>/close/", views.close_thread, name="close"),
+    path("thread/<int:article_pk>/reopen/", views.reopen_thread, name="reopen"),
 ]

@@ -1,10 +1,38 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from articles.models import Article
-from comments.forms import CommentForm
-from comments.services import ThreadClosed, comment_post
+from comments.forms import CloseThreadForm, CommentForm, ReportForm
+from comments.listing import comment_page_number
+from comments.models import Comment, ModerationEvent
+from comments.services import (
+    MODERATION,
+    CommentUnavailable,
+    Flooding,
+    ThreadClosed,
+    comment_moderate,
+    comment_post,
+    comment_report,
+    thread_close,
+    thread_reopen,
+)
+
+# Refusals for spam signals say nothing about which rule caught them.
+NEUTRAL_REFUSAL = "Your comment could not be posted. Please wait a moment and try again."
+CLOSED = "Comments are closed on this story; your comment was not saved."
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def comment_url(comment: Comment) -> str:
+    page = comment_page_number(comment)
+    query = f"?cpage={page}" if page > 1 else ""
+    return f"{comment.thread.article.get_absolute_url()}{query}#comment-{comment.pk}"
 
 
 @require_POST
@@ -12,21 +40,124 @@ def post_comment(request, article_pk):
     article = get_object_or_404(
         Article.objects.published().select_related("section"), pk=article_pk
     )
-    form = CommentForm(request.POST)
+    form = CommentForm(request.POST, article=article)
     if not form.is_valid():
-        # Show the story again with the errors next to the fields and the reader's text kept.
+        if form.refused:
+            messages.error(request, NEUTRAL_REFUSAL)
+            return redirect(article)
+        # The story again, with the errors next to the fields and the reader's text kept.
         context = {"article": article, "current_section": article.section, "comment_form": form}
         return render(request, "articles/article_detail.html", context, status=400)
     try:
-        comment = comment_post(
+        posted = comment_post(
             article=article,
+            parent_id=form.cleaned_data["parent"],
             author_name=form.cleaned_data["author_name"],
             author_email=form.cleaned_data["author_email"],
             body=form.cleaned_data["body"],
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=client_ip(request),
         )
     except ThreadClosed:
-        messages.error(request, "Comments are closed on this story; your comment was not saved.")
+        messages.error(request, CLOSED)
         return redirect(article)
-    messages.success(request, "Thank you: your comment is published.")
-    return redirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
+    except Flooding:
+        messages.error(request, NEUTRAL_REFUSAL)
+        return redirect(article)
+    except CommentUnavailable:
+        messages.error(
+            request, "The comment you replied to is not available; your reply was not saved."
+        )
+        return redirect(article)
+    if posted.held:
+        messages.info(
+            request,
+            "Thank you. Your comment is waiting for a moderator and will appear once approved.",
+        )
+        return redirect(f"{article.get_absolute_url()}#comments")
+    if posted.duplicate:
+        messages.info(request, "You have already posted this comment; here it is.")
+    else:
+        messages.success(request, "Thank you: your comment is published.")
+    return redirect(comment_url(posted.comment))
+
+
+def _comment_or_404(comment_pk) -> Comment:
+    return get_object_or_404(
+        Comment.objects.select_related("thread__article"),
+        pk=comment_pk,
+        thread__article__in=Article.objects.published(),
+    )
+
+
+@require_POST
+def report_comment(request, comment_pk):
+    comment = _comment_or_404(comment_pk)
+    article = comment.thread.article
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please choose why you are reporting this comment.")
+        return redirect(comment_url(comment))
+    if request.user.is_authenticated:
+        reporter_key = f"user:{request.user.pk}"
+    else:
+        reporter_key = f"ip:{client_ip(request)}"
+    try:
+        comment_report(
+            comment_id=comment.pk,
+            reason=form.cleaned_data["reason"],
+            reporter_key=reporter_key,
+            ip=client_ip(request),
+        )
+    except ThreadClosed:
+        messages.error(request, "Comments are closed on this story; reports are not taken.")
+        return redirect(article)
+    except CommentUnavailable:
+        messages.info(request, "That comment is already with our moderators.")
+        return redirect(article)
+    messages.success(request, "Thank you for the report: a moderator will look at it.")
+    return redirect(f"{article.get_absolute_url()}#comments")
+
+
+@require_POST
+@permission_required("comments.moderate_comment", raise_exception=True)
+def moderate_comment(request, comment_pk):
+    comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_pk)
+    action = request.POST.get("action", "")
+    if action not in MODERATION:
+        return HttpResponseBadRequest("Unknown moderation action.")
+    changed = comment_moderate(
+        comment=comment,
+        action=action,
+        actor=request.user,
+        reason=request.POST.get("reason", "")[:255],
+    )
+    label = ModerationEvent.Action(action).label
+    if changed:
+        messages.success(request, f"{label}: the comment by {comment.author_name or 'a reader'}.")
+    else:
+        messages.info(request, "Nothing to do: the comment was already in that state.")
+    return redirect(f"{comment.thread.article.get_absolute_url()}#comment-{comment.pk}")
+
+
+@require_POST
+@permission_required("comments.close_thread", raise_exception=True)
+def close_thread(request, article_pk):
+    article = get_object_or_404(Article, pk=article_pk)
+    form = CloseThreadForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if thread_close(article=article, actor=request.user, reason=reason):
+        messages.success(request, "Comments are now closed on this story.")
+    else:
+        messages.info(request, "Comments were already closed.")
+    return redirect(f"{article.get_absolute_url()}#comments")
+
+
+@require_POST
+@permission_required("comments.close_thread", raise_exception=True)
+def reopen_thread(request, article_pk):
+    article = get_object_or_404(Article, pk=article_pk)
+    if thread_reopen(article=article, actor=request.user):
+        messages.success(request, "Comments are open again on this story.")
+    else:
+        messages.info(request, "Comments were already open.")
+    return redirect(f"{article.get_absolute_url()}#comments")

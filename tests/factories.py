@@ -1,11 +1,13 @@
 """Small factories that make exactly the rows a test needs."""
 
+import time
 from datetime import timedelta
 from itertools import count
 
 from django.utils import timezone
 
 from articles.models import Article, Section, Topic
+from comments.forms import form_token
 from comments.models import Comment, Thread
 
 _numbers = count(1)
@@ -53,3 +55,26 @@ def make_comments(article: Article, number: int, **fields) -> list[Comment]:
     )
     thread.refresh_comment_count()
     return comments
+
+
+def comment_form_data(article: Article, *, age: float = 10, **fields) -> dict:
+    """What a reader's browser sends: the form's fields plus a token served `age` seconds ago."""
+    data = {"author_name": "", "author_email": "", "body": "A thoughtful comment.", "website": ""}
+    data.update(fields)
+    data["token"] = fields.get("token", form_token(article.pk, time.time() - age))
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def make_reply(parent: Comment, **fields) -> Comment:
+    parent_of_reply, root, depth = parent.reply_position()
+    comment = Comment.objects.create(
+        thread=parent.thread,
+        parent=parent_of_reply,
+        root=root,
+        depth=depth,
+        author_name=fields.pop("author_name", "Replier"),
+        body=fields.pop("body", "A reply."),
+        **fields,
+    )
+    parent.thread.refresh_comment_count()
+    return comment

@@ -1,10 +1,15 @@
+"""Readers post comments and replies; the thread's rules decide what shows, waits or is refused."""
+
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from comments.models import Comment, Thread
+from comments.models import Comment, SectionPolicy, Thread, WatchedWord
+from comments.views import NEUTRAL_REFUSAL
 from tests.conftest import page_text
-from tests.factories import make_article
+from tests.factories import comment_form_data, make_article, make_comments, make_reply
 
 pytestmark = pytest.mark.django_db
 
@@ -13,12 +18,15 @@ def post_url(article) -> str:
     return f"/comments/post/{article.pk}/"
 
 
+def post(client, article, **fields):
+    return client.post(post_url(article), comment_form_data(article, **fields))
+
+
 def test_reader_posts_a_comment_and_lands_on_it(client):
     article = make_article()
 
-    response = client.post(
-        post_url(article),
-        {"author_name": "Ayesha", "author_email": "a@example.com", "body": "  Well said.  "},
+    response = post(
+        client, article, author_name="Ayesha", author_email="a@example.com", body="  Well said.  "
     )
 
     comment = Comment.objects.get()
@@ -27,6 +35,7 @@ def test_reader_posts_a_comment_and_lands_on_it(client):
     assert comment.body == "Well said."
     assert comment.author_name == "Ayesha"
     assert comment.ip_address == "127.0.0.1"
+    assert comment.status == Comment.Status.VISIBLE
     assert comment.thread.comment_count == 1
     page = client.get(response["Location"])
     text = page_text(page)
@@ -38,7 +47,7 @@ def test_reader_posts_a_comment_and_lands_on_it(client):
 def test_comment_without_a_name_is_accepted(client):
     article = make_article()
 
-    client.post(post_url(article), {"body": "Anonymous but on topic."})
+    post(client, article, body="Anonymous but on topic.")
 
     assert Comment.objects.get().author_name == ""
 
@@ -55,7 +64,7 @@ def test_comment_without_a_name_is_accepted(client):
 def test_bad_comment_is_refused_with_a_message_and_the_text_kept(client, body, message):
     article = make_article()
 
-    response = client.post(post_url(article), {"author_name": "Kept Name", "body": body})
+    response = post(client, article, author_name="Kept Name", body=body)
 
     assert response.status_code == 400
     html = response.content.decode()
@@ -64,10 +73,10 @@ def test_bad_comment_is_refused_with_a_message_and_the_text_kept(client, body, m
     assert not Comment.objects.exists()
 
 
-def test_invalid_email_is_refused(client):
+def test_invalid_email_is_refused_next_to_the_field(client):
     article = make_article()
 
-    response = client.post(post_url(article), {"author_email": "not-an-email", "body": "Hello."})
+    response = post(client, article, author_email="not-an-email", body="Hello there.")
 
     assert response.status_code == 400
     assert "Enter a valid email address." in response.content.decode()
@@ -78,16 +87,28 @@ def test_closed_thread_refuses_new_comment(client):
     article = make_article()
     Thread.objects.create(article=article, closed_at=timezone.now())
 
-    response = client.post(post_url(article), {"body": "Too late?"}, follow=True)
+    response = client.post(post_url(article), comment_form_data(article), follow=True)
 
     assert not Comment.objects.exists()
     assert "Comments are closed on this story; your comment was not saved." in page_text(response)
 
 
-def test_posting_to_a_draft_story_is_not_found(client):
-    draft = make_article(status="draft")
+def test_form_loaded_before_the_close_is_refused_after_it(client):
+    article = make_article()
+    data = comment_form_data(article, body="Typed while it was open.")
+    Thread.objects.create(article=article, closed_at=timezone.now())
 
-    assert client.post(post_url(draft), {"body": "Sneaky."}).status_code == 404
+    client.post(post_url(article), data)
+
+    assert not Comment.objects.exists()
+
+
+def test_posting_to_a_draft_or_scheduled_story_is_not_found(client):
+    draft = make_article(status="draft")
+    scheduled = make_article(published_at=timezone.now() + timedelta(hours=1))
+
+    assert post(client, draft).status_code == 404
+    assert post(client, scheduled).status_code == 404
     assert not Comment.objects.exists()
 
 
@@ -101,8 +122,221 @@ def test_posting_requires_a_csrf_token():
     article = make_article()
     client = Client(enforce_csrf_checks=True)
 
-    response = client.post(post_url(article), {"body": "No token."})
+    response = client.post(post_url(article), comment_form_data(article))
 
     assert response.status_code == 403
     assert "Your form expired or came from elsewhere" in response.content.decode()
     assert not Comment.objects.exists()
+
+
+# Replies
+
+
+def test_reply_nests_under_its_parent(client):
+    article = make_article()
+    (parent,) = make_comments(article, 1)
+
+    response = post(client, article, parent=parent.pk, body="I disagree, politely.")
+
+    reply = Comment.objects.get(parent=parent)
+    assert (reply.root, reply.depth) == (parent, 1)
+    html = client.get(response["Location"]).content.decode()
+    parent_block = html.split(f'id="comment-{parent.pk}"')[1]
+    assert 'class="comment-replies"' in parent_block.split("I disagree, politely.")[0]
+
+
+def test_replies_stop_at_the_third_level(client):
+    article = make_article()
+    (top,) = make_comments(article, 1)
+    second = make_reply(top)
+    third = make_reply(second)
+
+    post(client, article, parent=third.pk, body="A fourth-level reply.")
+
+    deep = Comment.objects.get(body="A fourth-level reply.")
+    assert deep.parent == second, "attached beside the third-level comment"
+    assert (deep.root, deep.depth) == (top, 2)
+
+
+def test_reply_link_opens_a_reply_form_without_javascript(client):
+    article = make_article()
+    (parent,) = make_comments(article, 1)
+
+    html = client.get(f"{article.get_absolute_url()}?reply_to={parent.pk}").content.decode()
+
+    assert f'href="?reply_to={parent.pk}&amp;cpage=1&amp;corder=oldest#reply-form"' in html
+    reply_form = html.split('id="reply-form"')[1].split("</form>")[0]
+    assert f'name="parent" value="{parent.pk}"' in reply_form
+    assert 'id="reply_body"' in reply_form, "its ids differ from the main form's"
+
+
+def test_reply_to_a_comment_of_another_story_is_refused(client):
+    article = make_article()
+    (foreign,) = make_comments(make_article(), 1)
+
+    response = post(client, article, parent=foreign.pk, body="Sneaky reply.")
+
+    assert not Comment.objects.filter(body="Sneaky reply.").exists()
+    assert "not available" in page_text(client.get(response["Location"]))
+
+
+@pytest.mark.parametrize("status", ["pending", "removed"])
+def test_reply_to_a_hidden_comment_is_refused(client, status):
+    article = make_article()
+    (hidden,) = make_comments(article, 1, status=status)
+
+    post(client, article, parent=hidden.pk, body="Replying to nothing.")
+
+    assert not Comment.objects.filter(body="Replying to nothing.").exists()
+
+
+# Refused quietly
+
+
+@pytest.mark.parametrize(
+    "tampering",
+    [
+        {"website": "http://spam.example"},
+        {"age": 1},
+        {"age": 3 * 60 * 60},
+        {"token": "forged:token"},
+        {"token": ""},
+    ],
+    ids=["honeypot", "too-fast", "too-old", "forged-token", "no-token"],
+)
+def test_spam_signals_are_refused_quietly(client, tampering):
+    article = make_article()
+
+    response = client.post(post_url(article), comment_form_data(article, **tampering), follow=True)
+
+    assert not Comment.objects.exists()
+    assert NEUTRAL_REFUSAL in page_text(response)
+
+
+def test_token_of_another_story_is_refused(client):
+    article, other = make_article(), make_article()
+    data = comment_form_data(other)
+
+    client.post(post_url(article), data)
+
+    assert not Comment.objects.exists()
+
+
+def test_flood_from_one_address_is_refused_after_five(client, settings):
+    articles = [make_article() for _ in range(3)]
+    for i in range(7):
+        post(client, articles[i % 3], body=f"Comment number {i}.")
+
+    assert Comment.objects.count() == settings.COMMENTS_FLOOD_LIMIT == 5
+    other_reader = Client(REMOTE_ADDR="10.1.2.3")
+    post(other_reader, articles[0], body="From another address.")
+    assert Comment.objects.count() == 6
+
+
+def test_flood_window_passes(client, settings):
+    article = make_article()
+    make_comments(article, 5)
+    Comment.objects.update(
+        ip_address="127.0.0.1", created_at=timezone.now() - timedelta(minutes=11)
+    )
+
+    post(client, article, body="Ten minutes later.")
+
+    assert Comment.objects.filter(body="Ten minutes later.").exists()
+
+
+def test_same_text_twice_shows_the_earlier_comment(client):
+    article = make_article()
+    first = post(client, article, author_name="Bilal", body="Same words.")
+
+    second = post(client, article, author_name="Bilal", body="Same words.")
+
+    assert Comment.objects.count() == 1
+    assert second["Location"] == first["Location"]
+    assert "already posted" in page_text(client.get(second["Location"]))
+
+
+# Moderation policy
+
+
+def test_pre_moderated_section_holds_comments_and_tells_the_reader(client):
+    article = make_article()
+    SectionPolicy.objects.create(section=article.section, moderation="pre")
+
+    html = client.get(article.get_absolute_url()).content.decode()
+    response = post(client, article, body="Please publish me.", follow=True)
+
+    assert "read by a moderator before they appear" in html
+    comment = Comment.objects.get()
+    assert comment.status == Comment.Status.PENDING
+    assert "first comment from this email address" in comment.held_reason
+    text = page_text(client.get(response["Location"]))
+    assert "waiting for a moderator" in text
+    assert "Please publish me." not in text
+    assert "Comments (0)" in text
+
+
+def test_site_default_moderation_is_a_setting(client, settings):
+    settings.COMMENTS_DEFAULT_MODERATION = "pre"
+    article = make_article()
+
+    post(client, article)
+
+    assert Comment.objects.get().status == Comment.Status.PENDING
+
+
+def test_section_policy_overrides_the_site_default(client, settings):
+    settings.COMMENTS_DEFAULT_MODERATION = "pre"
+    article = make_article()
+    SectionPolicy.objects.create(section=article.section, moderation="post")
+
+    post(client, article)
+
+    assert Comment.objects.get().status == Comment.Status.VISIBLE
+
+
+def test_approved_email_is_no_longer_a_first_comment(client):
+    article = make_article()
+    SectionPolicy.objects.create(section=article.section, moderation="pre")
+    make_comments(article, 1)
+    Comment.objects.update(author_email="known@example.com")
+
+    post(client, article, author_email="KNOWN@example.com", body="Again, from me.")
+
+    held = Comment.objects.get(body="Again, from me.")
+    assert held.status == Comment.Status.PENDING
+    assert held.held_reason == "pre-moderated section"
+
+
+def test_more_than_two_links_are_held(client):
+    article = make_article()
+
+    post(client, article, body="See http://a.example and https://b.example and www.c.example")
+    post(client, article, body="Only http://a.example and https://b.example here.")
+
+    held, shown = Comment.objects.order_by("pk")
+    assert held.status == Comment.Status.PENDING
+    assert held.held_reason == "more than 2 links"
+    assert shown.status == Comment.Status.VISIBLE
+
+
+def test_watched_word_holds_the_comment(client):
+    article = make_article()
+    WatchedWord.objects.create(word="scoundrel")
+
+    post(client, article, body="The minister is a Scoundrel!")
+    post(client, article, body="Scoundrels aside, a fair point.")
+
+    held, shown = Comment.objects.order_by("pk")
+    assert held.status == Comment.Status.PENDING
+    assert held.held_reason == "watched word: scoundrel"
+    assert shown.status == Comment.Status.VISIBLE, "whole words only"
+
+
+def test_comment_text_is_plain_text_with_line_breaks(client):
+    article = make_article()
+
+    response = post(client, article, body="<b>bold?</b>\nsecond line <a href='x'>link</a>")
+
+    html = client.get(response["Location"]).content.decode()
+    assert "&lt;b&gt;bold?&lt;/b&gt;<br>second line &lt;a href=&#x27;x&#x27;&gt;" in html

@@ -24,6 +24,7 @@ def test_editors_group_has_exactly_the_editing_permissions():
         ),
         "comments.view_thread",
         "comments.view_comment",
+        *(f"comments.{a}_sectionpolicy" for a in ("add", "change", "view")),
     }
 
 
@@ -36,6 +37,10 @@ def test_moderators_group_has_exactly_the_moderation_permissions():
         "comments.view_comment",
         "comments.change_comment",
         "comments.moderate_comment",
+        "comments.view_commentreport",
+        "comments.view_moderationevent",
+        *(f"comments.{a}_sectionpolicy" for a in ("add", "change", "view")),
+        *(f"comments.{a}_watchedword" for a in ("add", "change", "delete", "view")),
     }
 
 

@@ -2,7 +2,8 @@
 
 Editors write and publish stories and manage sections, topics and promos; they never
 delete (only superusers do). Moderators run comment threads: approve, remove, restore,
-close and reopen; they can read stories but not add or change them.
+close and reopen, keep the watch list and the sections' comment policies; they can read
+stories but not add or change them.
 """
 
 from django.contrib.auth.management import create_permissions
@@ -16,11 +17,16 @@ ROLES = {
         ("articles", "promo", ["add", "change", "view"]),
         ("comments", "thread", ["view"]),
         ("comments", "comment", ["view"]),
+        ("comments", "sectionpolicy", ["add", "change", "view"]),
     ],
     "Moderators": [
         ("articles", "article", ["view"]),
         ("comments", "thread", ["view", "change", "close_thread"]),
         ("comments", "comment", ["view", "change", "moderate_comment"]),
+        ("comments", "commentreport", ["view"]),
+        ("comments", "moderationevent", ["view"]),
+        ("comments", "sectionpolicy", ["add", "change", "view"]),
+        ("comments", "watchedword", ["add", "change", "delete", "view"]),
     ],
 }
 

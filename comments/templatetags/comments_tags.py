@@ -1,27 +1,66 @@
 from django import template
 
 from comments.forms import CommentForm
-from comments.models import Thread
+from comments.listing import thread_page
+from comments.models import CommentReport
 
 register = template.Library()
 
 
+def _positive_int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
 @register.inclusion_tag("comments/thread.html", takes_context=True)
 def comment_thread(context, article):
-    """The story's comments: "Comments are closed." or the form, the count, the comments.
+    """The story's comments: "Comments are closed." or the form, the count, the thread.
 
     A story without a thread row yet has an open thread with no comments; the row is
     created by the first comment, never by a page view.
     """
-    thread = Thread.objects.filter(article=article).first()
-    comments = []
-    if thread is not None:
-        comments = list(thread.comments.visible().order_by("created_at", "pk"))
+    request = context["request"]
+    moderator = request.user.has_perm("comments.moderate_comment")
+    listing = thread_page(
+        article,
+        order=request.GET.get("corder", "oldest"),
+        page_number=request.GET.get("cpage"),
+        moderator=moderator,
+    )
+    # A form sent back with errors is shown where it was: under the comment replied to,
+    # or at the top. Otherwise a Reply link (?reply_to=) opens an empty reply form.
+    sent = context.get("comment_form")
+    reply_to = _positive_int(sent["parent"].value()) if sent is not None else None
+    if reply_to:
+        form, reply_form = CommentForm(article=article), sent
+    else:
+        form = sent or CommentForm(article=article)
+        reply_to = _positive_int(request.GET.get("reply_to"))
+        reply_form = (
+            CommentForm(article=article, initial={"parent": reply_to}) if reply_to else None
+        )
+    if reply_form is not None:
+        reply_form.auto_id = "reply_%s"  # ids must differ from the main form's
+    kept = request.GET.copy()
+    kept.pop("reply_to", None)
+    kept.pop("cpage", None)
     return {
-        "request": context["request"],
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
         "article": article,
-        "thread": thread,
-        "is_open": thread is None or thread.is_open(),
-        "comments": comments,
-        "form": context.get("comment_form") or CommentForm(),
+        "listing": listing,
+        "thread": listing.thread,
+        "is_open": listing.is_open,
+        "auto_close_at": listing.thread.auto_close_at(listing.policy),
+        "form": form,
+        "reply_form": reply_form,
+        "reply_to": reply_to,
+        "moderator": moderator,
+        "can_close": request.user.has_perm("comments.close_thread"),
+        "report_reasons": CommentReport.Reason.choices,
+        "order_query": kept.urlencode(),
+        "page_query": f"&cpage={listing.page.number}&corder={listing.order}",
     }

@@ -1,0 +1,96 @@
+"""A page of a story's comment thread, as a tree, in a fixed number of queries.
+
+Top-level comments are paginated; their replies come in one more query through the
+`root` column, and the tree is assembled in Python. Readers see visible comments, and
+a placeholder for a hidden one only where visible replies hang beneath it; moderators
+see everything, labelled.
+"""
+
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, OuterRef, Q
+
+from articles.models import Article
+from comments.models import Comment, Policy, Thread
+
+ORDERS = {"oldest": ("created_at", "pk"), "newest": ("-created_at", "-pk")}
+
+
+@dataclass
+class ThreadPage:
+    thread: Thread
+    policy: Policy
+    is_open: bool
+    page: Page
+    order: str
+
+
+def readers_top_level(thread: Thread):
+    """Top-level comments a reader sees: visible, or standing over visible replies."""
+    visible_reply = Comment.objects.filter(root=OuterRef("pk"), status=Comment.Status.VISIBLE)
+    return thread.comments.filter(parent=None).filter(
+        Q(status=Comment.Status.VISIBLE) | Exists(visible_reply)
+    )
+
+
+def thread_page(
+    article: Article, *, order: str = "oldest", page_number=None, moderator: bool = False
+) -> ThreadPage:
+    thread = (
+        Thread.objects.select_related("article__section__comment_policy")
+        .filter(article=article)
+        .first()
+    )
+    if thread is not None:
+        policy = Policy.of(getattr(thread.article.section, "comment_policy", None))
+    else:
+        # An unsaved thread stands in until the first comment creates the row.
+        thread = Thread(article=article)
+        policy = Policy.for_section(article.section_id)
+    order = order if order in ORDERS else "oldest"
+    if thread.pk is None:
+        top_level = Comment.objects.none()
+    elif moderator:
+        top_level = thread.comments.filter(parent=None)
+    else:
+        top_level = readers_top_level(thread)
+    page = Paginator(top_level.order_by(*ORDERS[order]), settings.COMMENTS_PER_PAGE).get_page(
+        page_number
+    )
+    _attach_replies(list(page.object_list), moderator=moderator)
+    return ThreadPage(thread, policy, thread.is_open(policy), page, order)
+
+
+def _attach_replies(top_level: list[Comment], *, moderator: bool) -> None:
+    nodes = {comment.pk: comment for comment in top_level}
+    for comment in top_level:
+        comment.children = []
+    replies = Comment.objects.filter(root__in=top_level).order_by("created_at", "pk")
+    for reply in replies:
+        reply.children = []
+        nodes[reply.pk] = reply
+        nodes[reply.parent_id].children.append(reply)
+    if not moderator:
+        for comment in top_level:
+            _prune_for_readers(comment)
+
+
+def _prune_for_readers(comment: Comment) -> bool:
+    """Drop hidden comments without visible replies; mark the others as placeholders."""
+    comment.children = [child for child in comment.children if _prune_for_readers(child)]
+    comment.placeholder = comment.status != Comment.Status.VISIBLE
+    return not comment.placeholder or bool(comment.children)
+
+
+def comment_page_number(comment: Comment) -> int:
+    """The page (oldest first, the default) on which a reader finds this comment."""
+    root = comment.root or comment
+    before = (
+        readers_top_level(comment.thread)
+        .filter(Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, pk__lte=root.pk))
+        .count()
+    )
+    return max(1, math.ceil(before / settings.COMMENTS_PER_PAGE))
