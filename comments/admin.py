@@ -1,20 +1,234 @@
-from django.contrib import admin
+"""The moderators' admin: a queue, bulk actions and the audit log.
 
-from comments.models import Comment, Thread
+Every state change goes through the services (so it is locked, counted and audited);
+the admin forms themselves never edit a comment's status or a thread's closing.
+The comments app also extends the stories' admin (thread state and bulk close on the
+article list, comment policy on sections), so `articles` never imports `comments`.
+"""
+
+from django.contrib import admin, messages
+from django.template.defaultfilters import truncatechars
+
+from articles.admin import ArticleAdmin, SectionAdmin
+from articles.models import Article, Section
+from comments.models import (
+    Comment,
+    CommentReport,
+    ModerationEvent,
+    Policy,
+    SectionPolicy,
+    Thread,
+    WatchedWord,
+    queue_ordering,
+)
+from comments.services import comment_moderate, thread_close, thread_reopen
 
 
-@admin.register(Thread)
-class ThreadAdmin(admin.ModelAdmin):
-    list_display = ["article", "comment_count", "closed_at", "closed_by"]
-    list_select_related = ["article", "closed_by"]
-    raw_id_fields = ["article"]
-    readonly_fields = ["comment_count"]
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ModerationEventInline(ReadOnlyInline):
+    model = ModerationEvent
+    fields = readonly_fields = ["created_at", "action", "actor", "reason", "comment"]
+    verbose_name_plural = "Moderation history"
+
+
+class CommentReportInline(ReadOnlyInline):
+    model = CommentReport
+    fields = readonly_fields = ["created_at", "reason", "ip_address"]
+
+
+class ModeratorActions:
+    """Bulk actions that need a moderation permission, checked on the server."""
+
+    def has_moderate_permission(self, request) -> bool:
+        return request.user.has_perm("comments.moderate_comment")
+
+    def has_close_permission(self, request) -> bool:
+        return request.user.has_perm("comments.close_thread")
+
+    def _moderate(self, request, queryset, action: str) -> None:
+        changed = sum(
+            comment_moderate(comment=comment, action=action, actor=request.user)
+            for comment in queryset
+        )
+        label = ModerationEvent.Action(action).label.lower()
+        self.message_user(request, f"{changed} comment(s) {label}.", messages.SUCCESS)
+
+    def _close(self, request, articles, *, reopen: bool) -> None:
+        service = thread_reopen if reopen else thread_close
+        changed = sum(service(article=article, actor=request.user) for article in articles)
+        verb = "reopened" if reopen else "closed"
+        self.message_user(request, f"Comments {verb} on {changed} story(ies).", messages.SUCCESS)
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "thread", "status", "created_at", "ip_address"]
-    list_filter = ["status"]
+class CommentAdmin(ModeratorActions, admin.ModelAdmin):
+    list_display = [
+        "excerpt",
+        "author_name",
+        "story",
+        "status",
+        "report_count",
+        "held_reason",
+        "created_at",
+        "ip_address",
+    ]
+    list_filter = ["status", "thread__article__section", "created_at"]
     list_select_related = ["thread__article"]
     search_fields = ["body", "author_name", "author_email", "ip_address"]
-    raw_id_fields = ["thread", "parent"]
+    date_hierarchy = "created_at"
+    actions = ["approve", "remove", "restore"]
+    fields = readonly_fields = [
+        "thread",
+        "parent",
+        "author_name",
+        "author_email",
+        "body",
+        "created_at",
+        "status",
+        "held_reason",
+        "report_count",
+        "ip_address",
+    ]
+    inlines = [CommentReportInline, ModerationEventInline]
+
+    def get_ordering(self, request):
+        return queue_ordering()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # comments are removed, never deleted
+
+    @admin.display(description="Comment")
+    def excerpt(self, comment: Comment) -> str:
+        return truncatechars(comment.body, 80) or "(no text)"
+
+    @admin.display(description="Story", ordering="thread__article__headline")
+    def story(self, comment: Comment) -> str:
+        return comment.thread.article.headline
+
+    @admin.action(permissions=["moderate"], description="Approve selected comments")
+    def approve(self, request, queryset):
+        self._moderate(request, queryset, ModerationEvent.Action.APPROVE)
+
+    @admin.action(permissions=["moderate"], description="Remove selected comments")
+    def remove(self, request, queryset):
+        self._moderate(request, queryset, ModerationEvent.Action.REMOVE)
+
+    @admin.action(permissions=["moderate"], description="Restore selected comments")
+    def restore(self, request, queryset):
+        self._moderate(request, queryset, ModerationEvent.Action.RESTORE)
+
+
+def thread_state(thread: Thread, policy: Policy) -> str:
+    if not thread.is_open(policy):
+        return "Closed"
+    closes = thread.auto_close_at(policy)
+    return f"Open until {closes:%Y-%m-%d}" if closes and not thread.reopened_at else "Open"
+
+
+@admin.register(Thread)
+class ThreadAdmin(ModeratorActions, admin.ModelAdmin):
+    list_display = ["article", "comment_count", "state", "closed_at", "closed_by", "close_reason"]
+    list_select_related = ["article__section__comment_policy", "closed_by"]
+    search_fields = ["article__headline"]
+    fields = readonly_fields = [
+        "article",
+        "comment_count",
+        "state",
+        "closed_at",
+        "closed_by",
+        "close_reason",
+        "reopened_at",
+    ]
+    actions = ["close", "reopen"]
+    inlines = [ModerationEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Comments")
+    def state(self, thread: Thread) -> str:
+        section = thread.article.section
+        return thread_state(thread, Policy.of(getattr(section, "comment_policy", None)))
+
+    @admin.action(permissions=["close"], description="Close comments on the selected threads")
+    def close(self, request, queryset):
+        self._close(request, [t.article for t in queryset], reopen=False)
+
+    @admin.action(permissions=["close"], description="Reopen comments on the selected threads")
+    def reopen(self, request, queryset):
+        self._close(request, [t.article for t in queryset], reopen=True)
+
+
+@admin.register(ModerationEvent)
+class ModerationEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "action", "actor", "thread", "comment", "reason"]
+    list_filter = ["action", "created_at"]
+    list_select_related = ["actor", "thread__article", "comment"]
+    search_fields = ["reason", "thread__article__headline"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WatchedWord)
+class WatchedWordAdmin(admin.ModelAdmin):
+    list_display = ["word", "created_at"]
+    search_fields = ["word"]
+
+
+class SectionPolicyInline(admin.StackedInline):
+    model = SectionPolicy
+    can_delete = False
+    verbose_name_plural = "Comments"
+
+
+admin.site.unregister(Section)
+
+
+@admin.register(Section)
+class SectionWithCommentsAdmin(SectionAdmin):
+    inlines = [SectionPolicyInline]
+
+
+admin.site.unregister(Article)
+
+
+@admin.register(Article)
+class ArticleWithCommentsAdmin(ModeratorActions, ArticleAdmin):
+    list_display = [*ArticleAdmin.list_display, "comments"]
+    list_select_related = [*ArticleAdmin.list_select_related, "thread", "section__comment_policy"]
+    actions = ["close_comments", "reopen_comments"]
+
+    @admin.display(description="Comments")
+    def comments(self, article: Article) -> str:
+        thread = getattr(article, "thread", None) or Thread(article=article)
+        policy = Policy.of(getattr(article.section, "comment_policy", None))
+        return f"{thread_state(thread, policy)} · {thread.comment_count}"
+
+    @admin.action(permissions=["close"], description="Close comments on the selected stories")
+    def close_comments(self, request, queryset):
+        self._close(request, queryset, reopen=False)
+
+    @admin.action(permissions=["close"], description="Reopen comments on the selected stories")
+    def reopen_comments(self, request, queryset):
+        self._close(request, queryset, reopen=True)

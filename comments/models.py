@@ -132,14 +132,15 @@ class CommentQuerySet(models.QuerySet):
     def visible(self) -> "CommentQuerySet":
         return self.filter(status=Comment.Status.VISIBLE)
 
-    def moderation_queue(self) -> "CommentQuerySet":
-        """Pending comments first, then the most reported, then the newest."""
-        is_pending = models.Case(
-            models.When(status=Comment.Status.PENDING, then=0),
-            default=1,
-            output_field=models.IntegerField(),
-        )
-        return self.order_by(is_pending, "-report_count", "-created_at")
+
+def queue_ordering() -> list:
+    """The moderation queue: pending comments first, then the most reported, the newest."""
+    is_pending = models.Case(
+        models.When(status=Comment.Status.PENDING, then=0),
+        default=1,
+        output_field=models.IntegerField(),
+    )
+    return [is_pending, "-report_count", "-created_at"]
 
 
 class Comment(models.Model):

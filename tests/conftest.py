@@ -1,3 +1,4 @@
+import importlib
 import re
 from html import unescape
 from pathlib import Path
@@ -17,6 +18,26 @@ def collected_static(tmp_path_factory):
 
     settings.STATIC_ROOT = tmp_path_factory.mktemp("staticfiles")
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def staff_roles(request):
+    """The staff groups come from a data migration, and a transactional test ends by
+    emptying every table; put them back before a test that uses the database."""
+    uses_db = request.node.get_closest_marker("django_db") or any(
+        name in request.fixturenames for name in ("db", "transactional_db", "live_server")
+    )
+    if not uses_db:
+        return
+    for name in ("transactional_db", "db"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name)
+            break
+    from django.contrib.auth.models import Group, Permission
+
+    if not Group.objects.filter(name="Moderators").exists():
+        roles = importlib.import_module("comments.migrations.0002_staff_groups")
+        roles.assign_roles(Group, Permission)
 
 
 @pytest.fixture

@@ -43,9 +43,12 @@ def create_groups(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
+    assign_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
+
+def assign_roles(Group, Permission) -> None:
+    """Create the groups and give each exactly its permissions (the tests also call it,
+    to restore the roles after a transactional test emptied the database)."""
     for name, grants in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
         permissions = [

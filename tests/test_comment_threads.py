@@ -1,0 +1,127 @@
+"""How a thread reads: nesting, placeholders, pagination, order, and a fixed query count."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from comments.models import Comment
+from tests.conftest import assert_in_order, page_text
+from tests.factories import comment_form_data, make_article, make_comments, make_reply
+
+pytestmark = pytest.mark.django_db
+
+
+def test_removed_comment_with_replies_leaves_a_placeholder(client):
+    article = make_article()
+    (parent,) = make_comments(article, 1, body="Something rude.")
+    make_reply(parent, body="A sensible answer.")
+    Comment.objects.filter(pk=parent.pk).update(status="removed")
+    parent.thread.refresh_comment_count()
+
+    text = page_text(client.get(article.get_absolute_url()))
+
+    assert "Something rude." not in text
+    assert_in_order(text, ["This comment was removed by a moderator.", "A sensible answer."])
+    assert "Comments (1)" in text
+
+
+def test_removed_comment_without_replies_disappears(client):
+    article = make_article()
+    make_comments(article, 1, status="removed", body="Gone for good.")
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert "removed by a moderator" not in html
+    assert '<li class="comment' not in html
+
+
+def test_hidden_middle_comment_keeps_its_visible_reply_in_place(client):
+    article = make_article()
+    (top,) = make_comments(article, 1, body="Top comment.")
+    middle = make_reply(top, body="Middle, later removed.")
+    make_reply(middle, body="Deepest reply.")
+    Comment.objects.filter(pk=middle.pk).update(status="removed")
+
+    text = page_text(client.get(article.get_absolute_url()))
+
+    assert_in_order(
+        text, ["Top comment.", "This comment was removed by a moderator.", "Deepest reply."]
+    )
+
+
+def test_pending_comment_with_replies_says_it_waits_for_review(client):
+    article = make_article()
+    (top,) = make_comments(article, 1, body="Reported later.")
+    make_reply(top, body="Reply that stays.")
+    Comment.objects.filter(pk=top.pk).update(status="pending")
+
+    text = page_text(client.get(article.get_absolute_url()))
+
+    assert "Reported later." not in text
+    assert_in_order(text, ["This comment is waiting for review.", "Reply that stays."])
+
+
+def test_thread_pages_fifty_top_level_comments_with_their_replies(client):
+    article = make_article()
+    comments = make_comments(article, 60)
+    make_reply(comments[55], body="Reply on page two.")
+
+    first = page_text(client.get(article.get_absolute_url()))
+    second = page_text(client.get(article.get_absolute_url() + "?cpage=2"))
+
+    assert "Comment number 49." in first and "Comment number 50." not in first
+    assert "Comment number 50." in second and "Comment number 0." not in second
+    assert "Reply on page two." in second and "Reply on page two." not in first
+    assert "Comments page 2 of 2" in second
+    assert "Comments (61)" in first
+
+
+def test_reader_picks_newest_first(client):
+    article = make_article()
+    make_comments(article, 3)
+
+    oldest = page_text(client.get(article.get_absolute_url()))
+    newest = page_text(client.get(article.get_absolute_url() + "?corder=newest"))
+
+    assert_in_order(oldest, ["Comment number 0.", "Comment number 2."])
+    assert_in_order(newest, ["Comment number 2.", "Comment number 0."])
+
+
+@pytest.mark.parametrize("query", ["?cpage=abc", "?cpage=999", "?corder=sideways", "?reply_to=x"])
+def test_odd_thread_parameters_still_give_the_page(client, query):
+    article = make_article()
+    make_comments(article, 3)
+
+    assert client.get(article.get_absolute_url() + query).status_code == 200
+
+
+def test_new_comment_redirects_to_the_page_it_is_on(client):
+    article = make_article()
+    make_comments(article, 50)
+
+    response = client.post(
+        f"/comments/post/{article.pk}/", comment_form_data(article, body="Number fifty-one.")
+    )
+
+    comment = Comment.objects.get(body="Number fifty-one.")
+    assert response["Location"].endswith(f"?cpage=2#comment-{comment.pk}")
+    assert "Number fifty-one." in page_text(client.get(response["Location"]))
+
+
+def queries_for(client, article) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(article.get_absolute_url()).status_code == 200
+    return len(queries)
+
+
+def test_thread_query_count_is_fixed_whatever_its_size_and_depth(client):
+    small = make_article()
+    (top,) = make_comments(small, 1)
+    make_reply(make_reply(top))
+
+    large = make_article()
+    tops = make_comments(large, 300)
+    for parent in tops[:60]:
+        make_reply(make_reply(parent))
+
+    assert queries_for(client, small) == queries_for(client, large)

@@ -1,0 +1,242 @@
+"""Moderators approve, remove, restore, close and reopen; everyone else is refused."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.utils import timezone
+
+from comments.models import Comment, ModerationEvent, SectionPolicy, Thread
+from comments.services import ThreadClosed, comment_post, thread_close
+from tests.conftest import page_text
+from tests.factories import comment_form_data, make_article, make_comments
+
+pytestmark = pytest.mark.django_db
+
+
+def staff(username: str, group: str | None = None) -> User:
+    user = User.objects.create_user(username, password="pw", is_staff=True)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def moderator(client):
+    user = staff("mod", "Moderators")
+    client.force_login(user)
+    return user
+
+
+def test_moderator_sees_thread_and_comment_controls(client, moderator):
+    article = make_article()
+    make_comments(article, 1)
+    make_comments(article, 1, status="pending", body="Held for review.")
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert ">Close comments</button>" in html
+    assert 'value="approve">Approve</button>' in html
+    assert 'value="remove">Remove</button>' in html
+    assert "Held for review." in html, "moderators see pending comments, labelled"
+    assert "Pending review" in html
+
+
+@pytest.mark.parametrize("who", ["anonymous", "reader", "editor"])
+def test_others_see_no_moderation_controls(client, who):
+    article = make_article()
+    make_comments(article, 1)
+    make_comments(article, 1, status="pending", body="Held for review.")
+    if who == "reader":
+        client.force_login(User.objects.create_user("reader"))
+    elif who == "editor":
+        client.force_login(staff("ed", "Editors"))
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert "Close comments" not in html and "Approve" not in html and "Remove" not in html
+    assert "Held for review." not in html
+
+
+@pytest.mark.parametrize("who", ["anonymous", "reader", "editor", "staff-without-permission"])
+def test_moderation_urls_refuse_everyone_without_the_permission(client, who):
+    article = make_article()
+    (comment,) = make_comments(article, 1)
+    users = {
+        "reader": lambda: User.objects.create_user("reader"),
+        "editor": lambda: staff("ed", "Editors"),
+        "staff-without-permission": lambda: staff("plain"),
+    }
+    if who in users:
+        client.force_login(users[who]())
+
+    responses = [
+        client.post(f"/comments/{comment.pk}/moderate/", {"action": "remove"}),
+        client.post(f"/comments/thread/{article.pk}/close/", {"reason": "no"}),
+        client.post(f"/comments/thread/{article.pk}/reopen/"),
+    ]
+
+    assert [r.status_code for r in responses] == [403, 403, 403]
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.VISIBLE
+    assert Thread.objects.get(article=article).closed_at is None
+    assert not ModerationEvent.objects.exists()
+
+
+def test_moderation_urls_are_post_only(client, moderator):
+    article = make_article()
+    (comment,) = make_comments(article, 1)
+
+    assert client.get(f"/comments/{comment.pk}/moderate/").status_code == 405
+    assert client.get(f"/comments/thread/{article.pk}/close/").status_code == 405
+
+
+def test_moderator_approves_removes_and_restores_with_an_audit_trail(client, moderator):
+    article = make_article()
+    (comment,) = make_comments(article, 1, status="pending")
+
+    for action, status, count in [
+        ("approve", "visible", 1),
+        ("remove", "removed", 0),
+        ("restore", "visible", 1),
+    ]:
+        response = client.post(f"/comments/{comment.pk}/moderate/", {"action": action})
+        assert response.status_code == 302
+        comment.refresh_from_db()
+        assert comment.status == status
+        assert Thread.objects.get(article=article).comment_count == count
+
+    events = list(ModerationEvent.objects.order_by("created_at", "pk"))
+    assert [e.action for e in events] == ["approve", "remove", "restore"]
+    assert all(e.actor == moderator and e.comment == comment for e in events)
+    assert Comment.objects.filter(pk=comment.pk).exists(), "never deleted"
+
+
+def test_unknown_moderation_action_is_a_bad_request(client, moderator):
+    (comment,) = make_comments(make_article(), 1)
+
+    response = client.post(f"/comments/{comment.pk}/moderate/", {"action": "delete"})
+
+    assert response.status_code == 400
+    assert Comment.objects.filter(pk=comment.pk, status="visible").exists()
+
+
+def test_moderator_closes_from_the_story_page_with_a_reason(client, moderator):
+    article = make_article()
+    make_comments(article, 2)
+
+    response = client.post(
+        f"/comments/thread/{article.pk}/close/", {"reason": "Legal advice."}, follow=True
+    )
+
+    thread = Thread.objects.get(article=article)
+    assert thread.closed_by == moderator and thread.closed_at is not None
+    assert "Comments are now closed" in page_text(response)
+    reader_page = page_text(type(client)().get(article.get_absolute_url()))
+    assert "Comments are closed. Legal advice." in reader_page
+    assert "Comment number 0." in reader_page, "a closed thread keeps its comments"
+    assert "Reply" not in reader_page and "Report" not in reader_page
+    event = ModerationEvent.objects.get()
+    assert (event.action, event.actor, event.reason) == ("close", moderator, "Legal advice.")
+
+
+def test_moderator_reopens_and_readers_can_post_again(client, moderator):
+    article = make_article()
+    Thread.objects.create(article=article, closed_at=timezone.now(), closed_by=moderator)
+
+    client.post(f"/comments/thread/{article.pk}/reopen/")
+    client.logout()
+    client.post(f"/comments/post/{article.pk}/", comment_form_data(article, body="Open again."))
+
+    assert Thread.objects.get(article=article).closed_at is None
+    assert Comment.objects.filter(body="Open again.").exists()
+    assert ModerationEvent.objects.get().action == "reopen"
+
+
+# Auto-close
+
+
+def test_thread_closes_by_itself_days_after_publication(client, settings):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 30
+    old = make_article(published_at=timezone.now() - timedelta(days=31))
+    recent = make_article(published_at=timezone.now() - timedelta(days=29))
+
+    old_page = page_text(client.get(old.get_absolute_url()))
+    recent_page = page_text(client.get(recent.get_absolute_url()))
+    client.post(f"/comments/post/{old.pk}/", comment_form_data(old, body="Too late."))
+
+    assert "Comments are closed." in old_page
+    assert "Comments close on" in recent_page and "Comments are closed." not in recent_page
+    assert not Comment.objects.filter(body="Too late.").exists()
+
+
+def test_section_overrides_auto_close(client, settings):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 30
+    never = make_article(published_at=timezone.now() - timedelta(days=400))
+    SectionPolicy.objects.create(section=never.section, close_after_days=0)
+    quick = make_article(published_at=timezone.now() - timedelta(days=3))
+    SectionPolicy.objects.create(section=quick.section, close_after_days=2)
+
+    assert "Comments are closed." not in page_text(client.get(never.get_absolute_url()))
+    assert "Comments are closed." in page_text(client.get(quick.get_absolute_url()))
+
+
+def test_reopening_an_auto_closed_thread_keeps_it_open(client, settings, moderator):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 1
+    article = make_article(published_at=timezone.now() - timedelta(days=5))
+
+    client.post(f"/comments/thread/{article.pk}/reopen/")
+
+    assert "Comments are closed." not in page_text(client.get(article.get_absolute_url()))
+
+
+# The race: posts while a moderator closes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_comment_lands_after_the_close_even_when_they_race():
+    article = make_article()
+    moderator = staff("mod", "Moderators")
+    start = threading.Barrier(9)
+    outcomes = []
+
+    def reader(n: int) -> None:
+        start.wait()
+        try:
+            for i in range(5):
+                comment_post(
+                    article=article,
+                    parent_id=None,
+                    author_name=f"Reader {n}",
+                    author_email="",
+                    body=f"Racing comment {n}-{i}.",
+                    ip=f"10.9.0.{n}",
+                )
+                outcomes.append("saved")
+        except ThreadClosed:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    def closer() -> None:
+        start.wait()
+        try:
+            thread_close(article=article, actor=moderator, reason="Race.")
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=reader, args=(n,)) for n in range(8)]
+    workers.append(threading.Thread(target=closer))
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+
+    thread = Thread.objects.get(article=article)
+    saved = Comment.objects.filter(thread=thread)
+    assert thread.closed_at is not None
+    assert saved.count() == outcomes.count("saved")
+    assert not saved.filter(created_at__gte=thread.closed_at).exists()
+    assert thread.comment_count == saved.count()
