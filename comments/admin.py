@@ -8,6 +8,7 @@ article list, comment policy on sections), so `articles` never imports `comments
 
 from django.contrib import admin, messages
 from django.template.defaultfilters import truncatechars
+from django.utils import timezone
 
 from articles.admin import ArticleAdmin, SectionAdmin
 from articles.models import Article, Section
@@ -135,7 +136,10 @@ def thread_state(thread: Thread, policy: Policy) -> str:
     if not thread.is_open(policy):
         return "Closed"
     closes = thread.auto_close_at(policy)
-    return f"Open until {closes:%Y-%m-%d}" if closes and not thread.reopened_at else "Open"
+    # A deadline in the past on an open thread was overridden by a reopen.
+    if closes and closes > timezone.now():
+        return f"Open until {timezone.localtime(closes):%Y-%m-%d %H:%M}"
+    return "Open"
 
 
 @admin.register(Thread)

@@ -61,6 +61,18 @@ def assert_in_order(text: str, expected: list[str]) -> None:
         position = found + len(line)
 
 
+@pytest.fixture
+def demo_site(live_server, transactional_db, settings):
+    # The live server serves static files from the source folders (Django's static
+    # handler), which knows nothing of collectstatic's hashed names.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    call_command("loaddata", "demo", verbosity=0)
+    return live_server.url
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

@@ -1,7 +1,6 @@
 """The reader's journey in a real browser: Debian's chromium driven by Playwright."""
 
 import pytest
-from django.core.management import call_command
 
 from tests.conftest import assert_in_order
 from tests.test_story_page import seed_lines
@@ -9,18 +8,6 @@ from tests.test_story_page import seed_lines
 pytestmark = pytest.mark.browser
 
 SEED_HEADLINE = "Malik says ISI chief will press US to end drone strikes"
-
-
-@pytest.fixture
-def demo_site(live_server, transactional_db, settings):
-    # The live server serves static files from the source folders (Django's static
-    # handler), which knows nothing of collectstatic's hashed names.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    call_command("loaddata", "demo", verbosity=0)
-    return live_server.url
 
 
 @pytest.mark.parametrize(("device", "width"), [("desktop", 1280), ("mobile", 375)])

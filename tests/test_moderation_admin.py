@@ -142,3 +142,23 @@ def test_article_and_comment_lists_keep_a_fixed_query_count(
         assert client.get(QUEUE).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get("/admin/comments/thread/").status_code == 200
+
+
+def test_thread_page_shows_its_history_and_auto_close(client, moderator, settings):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 30
+    story = make_article(published_at=timezone.now())
+    client.post(
+        "/admin/articles/article/", {"action": "close_comments", "_selected_action": [story.pk]}
+    )
+    client.post(
+        "/admin/articles/article/", {"action": "reopen_comments", "_selected_action": [story.pk]}
+    )
+    thread = Thread.objects.get(article=story)
+
+    page = client.get(f"/admin/comments/thread/{thread.pk}/change/").content.decode()
+    listing = client.get("/admin/comments/thread/").content.decode()
+
+    assert "Moderation history" in page
+    assert "Closed the thread" in page and "Reopened the thread" in page
+    closes = timezone.localtime(story.published_at + timezone.timedelta(days=30))
+    assert f"Open until {closes:%Y-%m-%d %H:%M}" in listing
