@@ -1,7 +1,28 @@
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Subquery
 from django.urls import reverse
 from django.utils import timezone
+
+from articles.html import body_blocks, sanitize_body
+
+LEAD_PHOTO_MAX_BYTES = 10 * 1024 * 1024
+# An edit this long after publication is a correction readers are told about.
+CORRECTION_AFTER = timedelta(minutes=5)
+
+
+def validate_photo_size(photo) -> None:
+    if photo.size > LEAD_PHOTO_MAX_BYTES:
+        raise ValidationError(
+            "The photo is too large (%(size)s MB): the limit is %(limit)s MB.",
+            params={
+                "size": f"{photo.size / 1024 / 1024:.1f}",
+                "limit": LEAD_PHOTO_MAX_BYTES // 1024 // 1024,
+            },
+        )
 
 
 class Section(models.Model):
@@ -76,9 +97,34 @@ class Article(models.Model):
     teaser = models.TextField(
         "Teaser", blank=True, help_text="One or two sentences shown in lists of stories."
     )
-    body = models.TextField("Body", help_text="Paragraphs separated by a blank line.")
+    body = models.TextField(
+        "Body",
+        help_text="Paragraphs separated by a blank line. Allowed: links, <b>bold</b>, "
+        "<i>italic</i>, <blockquote>, subheadings (<h2>, <h3>) and lists; "
+        "anything else is removed on save.",
+    )
     byline = models.CharField("Byline", max_length=255, blank=True)
-    lead_photo_caption = models.CharField("Lead photo caption", max_length=500, blank=True)
+    lead_photo = models.ImageField(
+        "Lead photo",
+        upload_to="lead-photos/%Y/%m/",
+        blank=True,
+        width_field="lead_photo_width",
+        height_field="lead_photo_height",
+        validators=[
+            FileExtensionValidator(["jpg", "jpeg", "png", "gif", "webp"]),
+            validate_photo_size,
+        ],
+        help_text="JPEG, PNG, GIF or WebP, at most 10 MB.",
+    )
+    lead_photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    lead_photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    lead_photo_caption = models.CharField("Caption", max_length=500, blank=True)
+    lead_photo_alt = models.CharField(
+        "Alt text",
+        max_length=300,
+        blank=True,
+        help_text="What the photo shows, for readers who cannot see it.",
+    )
     status = models.CharField("Status", max_length=20, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(
         "Published at",
@@ -91,6 +137,8 @@ class Article(models.Model):
         blank=True,
         help_text="The newspaper edition this story ran in, for “From The Newspaper”.",
     )
+    # The newsroom-clock day of publication: slugs are unique per day.
+    publication_date = models.DateField("Publication date", editable=False)
     created_at = models.DateTimeField("Created at", auto_now_add=True)
     updated_at = models.DateTimeField("Updated at", auto_now=True)
 
@@ -108,18 +156,76 @@ class Article(models.Model):
                 condition=models.Q(status__in=["draft", "published"]),
                 name="article_status_valid",
             ),
+            models.UniqueConstraint(
+                fields=["publication_date", "slug"], name="article_slug_unique_per_day"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.headline
 
+    def save(self, *args, **kwargs) -> None:
+        self.body = sanitize_body(self.body)
+        self.publication_date = timezone.localdate(self.published_at)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "published_at" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "publication_date"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("articles:article", kwargs={"pk": self.pk, "slug": self.slug})
 
-    def paragraphs(self) -> list[str]:
-        """The body split at blank lines; each becomes its own <p>."""
-        normalized = self.body.replace("\r\n", "\n")
-        return [p.strip("\n") for p in normalized.split("\n\n") if p.strip()]
+    def clean(self) -> None:
+        # The unique constraint names a field the form does not show, so the form would
+        # not check it: check here, with a message an editor understands.
+        if self.published_at and self.slug:
+            same_day = Article.objects.filter(
+                slug=self.slug, publication_date=timezone.localdate(self.published_at)
+            ).exclude(pk=self.pk)
+            if same_day.exists():
+                raise ValidationError(
+                    {"slug": "Another story published that day has this slug: change it."}
+                )
+
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+
+    def was_corrected(self) -> bool:
+        """Edited after publication: readers see "Updated <time>"."""
+        return self.updated_at - max(self.published_at, self.created_at) > CORRECTION_AFTER
+
+    def body_blocks(self):
+        """The body as sanitised blocks: paragraphs (each its own <p>) and block elements."""
+        return body_blocks(self.body)
+
+
+class RelatedStory(models.Model):
+    """A story an editor pins to another's "More From This Section", in order."""
+
+    MAX_PER_STORY = 4
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_links")
+    related = models.ForeignKey(
+        Article,
+        verbose_name="Related story",
+        on_delete=models.CASCADE,
+        related_name="pinned_in",
+    )
+    position = models.PositiveSmallIntegerField("Position", default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "related story"
+        verbose_name_plural = "related stories (shown first, at most four)"
+        constraints = [
+            models.UniqueConstraint(fields=["article", "related"], name="related_story_once"),
+            models.CheckConstraint(
+                condition=~models.Q(article=models.F("related")), name="related_story_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.related)
 
 
 class PromoQuerySet(models.QuerySet):

@@ -1,5 +1,7 @@
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
 
 from articles.models import Article, Section, Topic
 
@@ -30,11 +32,20 @@ def topic_detail(request, slug):
 
 
 def article_detail(request, pk, slug):
-    article = get_object_or_404(Article.objects.published().select_related("section"), pk=pk)
+    article = Article.objects.published().select_related("section").filter(pk=pk).first()
+    preview = article is None
+    if preview:
+        # Drafts and scheduled stories: a preview for staff, "not found" for everyone else.
+        if not request.user.has_perm("articles.view_article"):
+            raise Http404("No such story.")
+        article = get_object_or_404(Article.objects.select_related("section"), pk=pk)
     if slug != article.slug:
-        return redirect(article, permanent=True)
-    return render(
+        return redirect(article, permanent=not preview)
+    response = render(
         request,
         "articles/article_detail.html",
-        {"article": article, "current_section": article.section},
+        {"article": article, "current_section": article.section, "preview": preview},
     )
+    if preview:
+        add_never_cache_headers(response)  # private, no-store: never kept by a cache
+    return response

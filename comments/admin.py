@@ -221,10 +221,24 @@ admin.site.unregister(Article)
 class ArticleWithCommentsAdmin(ModeratorActions, ArticleAdmin):
     list_display = [*ArticleAdmin.list_display, "comments"]
     list_select_related = [*ArticleAdmin.list_select_related, "thread", "section__comment_policy"]
-    actions = ["close_comments", "reopen_comments"]
+    actions = [*ArticleAdmin.actions, "close_comments", "reopen_comments"]
+    readonly_fields = ["comments"]
+    fieldsets = [
+        *ArticleAdmin.fieldsets,
+        (
+            "Comments",
+            {
+                "fields": ["comments"],
+                "description": "Moderators close and reopen threads (story list actions or the "
+                "story page); each section's comment policy sets moderation and auto-close.",
+            },
+        ),
+    ]
 
     @admin.display(description="Comments")
     def comments(self, article: Article) -> str:
+        if article.pk is None:
+            return "Open once the story is published."
         thread = getattr(article, "thread", None) or Thread(article=article)
         policy = Policy.of(getattr(article.section, "comment_policy", None))
         return f"{thread_state(thread, policy)} · {thread.comment_count}"

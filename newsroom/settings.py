@@ -115,6 +115,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Uploads (lead photos) go through Django's storage API; the default keeps them on disk
+# under the data folder. A deployment with several machines points STORAGES["default"]
+# at shared storage (an object store) instead.
+MEDIA_URL = "media/"
+MEDIA_ROOT = DATA_DIR / "media"
+
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # Flash messages ride in a signed cookie, so an anonymous reader's page needs no session.

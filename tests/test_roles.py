@@ -22,6 +22,7 @@ def test_editors_group_has_exactly_the_editing_permissions():
             for a in ("add", "change", "view")
             for m in ("article", "section", "topic", "promo")
         ),
+        *(f"articles.{a}_relatedstory" for a in ("add", "change", "delete", "view")),
         "comments.view_thread",
         "comments.view_comment",
         *(f"comments.{a}_sectionpolicy" for a in ("add", "change", "view")),

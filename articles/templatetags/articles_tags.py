@@ -28,13 +28,19 @@ def section_nav(current=None):
 
 @register.inclusion_tag("includes/more_from_section.html")
 def more_from_section(article):
-    stories = (
-        Article.objects.published()
-        .filter(section=article.section_id)
-        .exclude(pk=article.pk)
-        .defer("body")[:MORE_FROM_SECTION]
+    """Stories an editor pinned to this one first, then the section's newest others."""
+    published = Article.objects.published().defer("body")
+    pinned = list(
+        published.filter(pinned_in__article=article).order_by(
+            "pinned_in__position", "pinned_in__pk"
+        )[:MORE_FROM_SECTION]
     )
-    return {"stories": stories}
+    if len(pinned) < MORE_FROM_SECTION:
+        shown = [article.pk, *(story.pk for story in pinned)]
+        pinned += published.filter(section=article.section_id).exclude(pk__in=shown)[
+            : MORE_FROM_SECTION - len(pinned)
+        ]
+    return {"stories": pinned}
 
 
 @register.inclusion_tag("includes/promos.html")

@@ -15,6 +15,8 @@ ROLES = {
         ("articles", "section", ["add", "change", "view"]),
         ("articles", "topic", ["add", "change", "view"]),
         ("articles", "promo", ["add", "change", "view"]),
+        # Pinning related stories (the pins, not the stories, can be deleted).
+        ("articles", "relatedstory", ["add", "change", "delete", "view"]),
         ("comments", "thread", ["view"]),
         ("comments", "comment", ["view"]),
         ("comments", "sectionpolicy", ["add", "change", "view"]),
