@@ -1,13 +1,21 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path
+from django.utils.cache import patch_cache_control
 from django.views.static import serve
+
+
+def media(request, path):
+    """Uploaded photos, served by Django from the default file storage: enough for one
+    machine. Behind a CDN or with an object store, the storage's own URLs take over."""
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    patch_cache_control(response, public=True, max_age=7 * 24 * 60 * 60)
+    return response
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("comments/", include("comments.urls")),
-    # Uploaded photos, served by Django from the default file storage. Enough for one
-    # machine; behind a CDN or with an object store, the storage's own URLs take over.
-    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    path("media/<path:path>", media, name="media"),
     path("", include("articles.urls")),
 ]
