@@ -99,9 +99,9 @@ class Article(models.Model):
     )
     body = models.TextField(
         "Body",
-        help_text="Paragraphs separated by a blank line. Allowed: links, <b>bold</b>, "
-        "<i>italic</i>, <blockquote>, subheadings (<h2>, <h3>) and lists; "
-        "anything else is removed on save.",
+        help_text="Paragraphs separated by a blank line. HTML is allowed for links, bold, "
+        "italic, block quotes, subheadings (h2, h3) and lists; anything else is removed "
+        "when you save.",
     )
     byline = models.CharField("Byline", max_length=255, blank=True)
     lead_photo = models.ImageField(
@@ -145,6 +145,8 @@ class Article(models.Model):
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "story"
+        verbose_name_plural = "stories"
         ordering = ["-published_at", "-pk"]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="article_published_idx"),

@@ -1,6 +1,7 @@
 """The reader's journey in a real browser: Debian's chromium driven by Playwright."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import assert_in_order
 from tests.test_story_page import seed_lines
@@ -22,7 +23,7 @@ def test_reader_reaches_the_seed_story_from_the_home_page(
     page.wait_for_url("**/news/1/malik-says-isi-chief-will-press-us-to-end-drone-strikes/")
     assert page.get_by_role("heading", level=1).inner_text() == SEED_HEADLINE
     assert_in_order(page.locator("body").inner_text(), seed_lines())
-    assert page.get_by_text("Comments are closed.").is_visible()
+    expect(page.get_by_text("Comments are closed.")).to_be_visible()
     assert page.locator("textarea").count() == 0
     assert page.locator(".comment").count() == 6
     # The stylesheet loaded: the layout is ours, not the browser's defaults.

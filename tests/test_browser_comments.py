@@ -3,6 +3,7 @@ thread from the story page, a form loaded before the close is refused, the moder
 
 import pytest
 from django.contrib.auth.models import Group, User
+from playwright.sync_api import expect
 
 from comments.models import Comment, ModerationEvent
 
@@ -26,9 +27,9 @@ def test_comment_reply_close_refuse_reopen(demo_site, browser, artifacts):
     reader.get_by_label("Comment", exact=True).fill("Parliament should debate this in the open.")
     reader.wait_for_timeout(HUMAN_PAUSE_MS)
     reader.get_by_role("button", name="Post comment").click()
-    assert reader.get_by_text("Thank you: your comment is published.").is_visible()
+    expect(reader.get_by_text("Thank you: your comment is published.")).to_be_visible()
     comment = Comment.objects.get(author_name="Farah")
-    assert reader.locator(f"#comment-{comment.pk}").is_visible()
+    expect(reader.locator(f"#comment-{comment.pk}")).to_be_visible()
 
     # ...and replies to it, through the Reply link (no JavaScript needed).
     reader.locator(f"#comment-{comment.pk} .reply-link").click()
@@ -36,11 +37,12 @@ def test_comment_reply_close_refuse_reopen(demo_site, browser, artifacts):
     reply_form.get_by_label("Comment", exact=True).fill("Replying to myself: and soon.")
     reader.wait_for_timeout(HUMAN_PAUSE_MS)
     reply_form.get_by_role("button", name="Post reply").click()
+    expect(reader.get_by_text("Thank you: your comment is published.")).to_be_visible()
     reply = Comment.objects.get(body="Replying to myself: and soon.")
     assert reply.parent == comment
-    assert reader.locator(
-        f"#comment-{comment.pk} .comment-replies #comment-{reply.pk}"
-    ).is_visible()
+    expect(
+        reader.locator(f"#comment-{comment.pk} .comment-replies #comment-{reply.pk}")
+    ).to_be_visible()
     reader.screenshot(path=artifacts / "comments-reader-replied.png", full_page=True)
 
     # A second reader opens the story and starts typing while the thread is still open.
@@ -55,25 +57,25 @@ def test_comment_reply_close_refuse_reopen(demo_site, browser, artifacts):
     mod.wait_for_url(f"**{OPEN_STORY}")
     mod.get_by_label("Reason (optional, shown to readers)").fill("Closed for the night.")
     mod.get_by_role("button", name="Close comments").click()
-    assert mod.get_by_text("Comments are now closed on this story.").is_visible()
+    expect(mod.get_by_text("Comments are now closed on this story.")).to_be_visible()
     mod.screenshot(path=artifacts / "comments-moderator-closed.png", full_page=True)
 
     # The form loaded before the close is refused, with a message; nothing is saved.
     late_reader.wait_for_timeout(HUMAN_PAUSE_MS)
     late_reader.get_by_role("button", name="Post comment").click()
-    assert late_reader.get_by_text(
-        "Comments are closed on this story; your comment was not saved."
-    ).is_visible()
-    assert late_reader.get_by_text("Comments are closed. Closed for the night.").is_visible()
+    expect(
+        late_reader.get_by_text("Comments are closed on this story; your comment was not saved.")
+    ).to_be_visible()
+    expect(late_reader.get_by_text("Comments are closed. Closed for the night.")).to_be_visible()
     assert late_reader.locator("textarea").count() == 0
     assert not Comment.objects.filter(body="Typed before the close.").exists()
     late_reader.screenshot(path=artifacts / "comments-late-reader-refused.png", full_page=True)
 
     # The moderator reopens; readers get the form back.
     mod.get_by_role("button", name="Reopen comments").click()
-    assert mod.get_by_text("Comments are open again on this story.").is_visible()
+    expect(mod.get_by_text("Comments are open again on this story.")).to_be_visible()
     late_reader.reload()
-    assert late_reader.get_by_role("button", name="Post comment").is_visible()
+    expect(late_reader.get_by_role("button", name="Post comment")).to_be_visible()
     assert list(ModerationEvent.objects.values_list("action", flat=True).order_by("pk")) == [
         "close",
         "reopen",
