@@ -1,14 +1,27 @@
 from datetime import timedelta
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorField,
+)
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.db.models import Subquery
+from django.db.models import F, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
 from articles.html import body_blocks, sanitize_body
 
+SEARCH_CONFIG = "english"
+# Search snippets mark matches with private-use characters, turned into <mark> only
+# after the snippet has been stripped of tags and escaped.
+SNIPPET_START, SNIPPET_STOP = "\ue000", "\ue001"
 LEAD_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 # An edit this long after publication is a correction readers are told about.
 CORRECTION_AFTER = timedelta(minutes=5)
@@ -61,6 +74,45 @@ class ArticleQuerySet(models.QuerySet):
     def published(self) -> "ArticleQuerySet":
         """The one definition of what readers may see: published, and not scheduled."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def for_listing(self) -> "ArticleQuerySet":
+        """What a list of stories shows: section, comment count (through the thread's
+        stored count), no bodies."""
+        return self.select_related("section", "thread").defer("body")
+
+    def latest_per_section(self, per_section: int) -> "ArticleQuerySet":
+        """The newest few of every section, in one query (a window function)."""
+        newest_first = [F("published_at").desc(), F("pk").desc()]
+        return (
+            self.annotate(
+                place=Window(RowNumber(), partition_by=[F("section")], order_by=newest_first)
+            )
+            .filter(place__lte=per_section)
+            .order_by("section__order", "section__name", "place")
+        )
+
+    def search(self, text: str) -> "ArticleQuerySet":
+        """Stories matching a reader's words, best first: headline weighs most, then the
+        teaser, then the body. Any input is safe: websearch syntax never fails to parse."""
+        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        return (
+            self.filter(search_document=query)
+            .annotate(
+                rank=SearchRank(F("search_document"), query),
+                snippet=SearchHeadline(
+                    "body",
+                    query,
+                    config=SEARCH_CONFIG,
+                    start_sel=SNIPPET_START,
+                    stop_sel=SNIPPET_STOP,
+                    max_words=35,
+                    min_words=15,
+                    max_fragments=2,
+                    fragment_delimiter=" … ",
+                ),
+            )
+            .order_by("-rank", "-published_at", "-pk")
+        )
 
     def latest_print_edition(self) -> "ArticleQuerySet":
         """Published stories of the newest print edition (one query, via a subquery)."""
@@ -137,6 +189,17 @@ class Article(models.Model):
         blank=True,
         help_text="The newspaper edition this story ran in, for “From The Newspaper”.",
     )
+    # Full-text search document, kept by PostgreSQL itself (a generated column), so
+    # every write path — the admin, fixtures, bulk inserts — keeps it current.
+    search_document = models.GeneratedField(
+        expression=(
+            SearchVector("headline", weight="A", config=SEARCH_CONFIG)
+            + SearchVector("teaser", weight="B", config=SEARCH_CONFIG)
+            + SearchVector("body", weight="C", config=SEARCH_CONFIG)
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     # The newsroom-clock day of publication: slugs are unique per day.
     publication_date = models.DateField("Publication date", editable=False)
     created_at = models.DateTimeField("Created at", auto_now_add=True)
@@ -152,6 +215,7 @@ class Article(models.Model):
             models.Index(fields=["status", "-published_at"], name="article_published_idx"),
             models.Index(fields=["section", "status", "-published_at"], name="article_section_idx"),
             models.Index(fields=["print_edition_date"], name="article_print_edition_idx"),
+            GinIndex(fields=["search_document"], name="article_search_idx"),
         ]
         constraints = [
             models.CheckConstraint(

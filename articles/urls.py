@@ -1,12 +1,39 @@
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
-from articles import views
+from articles import feeds, views
+from articles.sitemaps import SITEMAPS
 
 app_name = "articles"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("section/<slug:slug>/", views.section_detail, name="section"),
+    path("section/<slug:slug>/rss/", feeds.SectionFeed(), name="section-rss"),
+    path("section/<slug:slug>/atom/", feeds.SectionAtomFeed(), name="section-atom"),
     path("topic/<slug:slug>/", views.topic_detail, name="topic"),
     path("news/<int:pk>/<slug:slug>/", views.article_detail, name="article"),
+    path("newspaper/", views.newspaper, name="newspaper"),
+    path("newspaper/<str:edition>/", views.newspaper, name="newspaper-edition"),
+    path("search/", views.search, name="search"),
+    path("feeds/rss/", feeds.LatestStoriesFeed(), name="rss"),
+    path("feeds/atom/", feeds.LatestStoriesAtomFeed(), name="atom"),
+]
+
+# Crawlers' addresses live at the site's root, outside the app's namespace.
+crawler_urlpatterns = [
+    path("robots.txt", views.robots_txt, name="robots"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
+    path("news-sitemap.xml", views.news_sitemap, name="news-sitemap"),
 ]

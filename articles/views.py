@@ -1,44 +1,57 @@
+from datetime import date, timedelta
+
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_GET
 
 from articles.models import Article, Section, Topic
 
 STORIES_PER_PAGE = 20
+HOME_LATEST = 10
+HOME_PER_SECTION = 4
+SEARCH_MAX_CHARS = 200
+NEWS_SITEMAP_HOURS = 48
 
 
 def home(request):
-    stories = Article.objects.published().select_related("section")[:STORIES_PER_PAGE]
-    return render(request, "articles/home.html", {"stories": stories})
+    published = Article.objects.published().for_listing()
+    latest = list(published[: HOME_LATEST + 1])
+    lead, latest = (latest[0], latest[1:]) if latest else (None, [])
+    by_section = published.exclude(pk=lead.pk if lead else None).latest_per_section(
+        HOME_PER_SECTION
+    )
+    context = {"lead": lead, "latest": latest, "by_section": by_section}
+    return render(request, "articles/home.html", context)
 
 
 def section_detail(request, slug):
     section = get_object_or_404(Section, slug=slug)
-    stories = section.articles.published().select_related("section")
+    stories = section.articles.published().for_listing()
     page = Paginator(stories, STORIES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "articles/section.html",
-        {"section": section, "page": page, "current_section": section},
-    )
+    context = {"section": section, "page": page, "current_section": section}
+    return render(request, "articles/section.html", context)
 
 
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    stories = topic.articles.published().select_related("section")
+    stories = topic.articles.published().for_listing()
     page = Paginator(stories, STORIES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "articles/topic.html", {"topic": topic, "page": page})
 
 
 def article_detail(request, pk, slug):
-    article = Article.objects.published().select_related("section").filter(pk=pk).first()
+    stories = Article.objects.select_related("section", "thread")
+    article = stories.published().filter(pk=pk).first()
     preview = article is None
     if preview:
         # Drafts and scheduled stories: a preview for staff, "not found" for everyone else.
         if not request.user.has_perm("articles.view_article"):
             raise Http404("No such story.")
-        article = get_object_or_404(Article.objects.select_related("section"), pk=pk)
+        article = get_object_or_404(stories, pk=pk)
     if slug != article.slug:
         return redirect(article, permanent=not preview)
     response = render(
@@ -49,3 +62,71 @@ def article_detail(request, pk, slug):
     if preview:
         add_never_cache_headers(response)  # private, no-store: never kept by a cache
     return response
+
+
+def newspaper(request, edition=None):
+    """ "From The Newspaper": one print edition's stories by section (the latest by default)."""
+    in_print = Article.objects.published().exclude(print_edition_date=None)
+    if edition is None:
+        latest = in_print.order_by("-print_edition_date").values_list(
+            "print_edition_date", flat=True
+        )
+        edition = latest.first()
+    else:
+        try:
+            edition = date.fromisoformat(edition)
+        except ValueError:
+            raise Http404("No such edition.") from None
+    stories = (
+        in_print.filter(print_edition_date=edition)
+        .for_listing()
+        .order_by("section__order", "section__name", "-published_at")
+    )
+    if edition is not None and not stories:
+        raise Http404("No such edition.")
+    dates = in_print.values_list("print_edition_date", flat=True).distinct()
+    context = {"edition": edition, "stories": stories, "previous": None, "next": None}
+    if edition is not None:
+        context["previous"] = (
+            dates.filter(print_edition_date__lt=edition).order_by("-print_edition_date").first()
+        )
+        context["next"] = (
+            dates.filter(print_edition_date__gt=edition).order_by("print_edition_date").first()
+        )
+    return render(request, "articles/newspaper.html", context)
+
+
+def search(request):
+    # Whatever arrives is cut to a sane length and rid of NUL bytes (PostgreSQL refuses
+    # them); websearch syntax then parses anything without error.
+    text = request.GET.get("q", "")[:SEARCH_MAX_CHARS].replace("\x00", "").strip()
+    page = None
+    if text:
+        results = Article.objects.published().for_listing().search(text)
+        page = Paginator(results, STORIES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "articles/search.html", {"query": text, "page": page})
+
+
+def news_sitemap(request):
+    """Google News sitemap: stories published in the last 48 hours."""
+    since = timezone.now() - timedelta(hours=NEWS_SITEMAP_HOURS)
+    stories = Article.objects.published().filter(published_at__gte=since).defer("body")[:1000]
+    return render(
+        request,
+        "articles/news_sitemap.xml",
+        {"stories": stories, "site_url": request.build_absolute_uri("/").rstrip("/")},
+        content_type="application/xml",
+    )
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /comments/",
+        "Disallow: /search/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+        f"Sitemap: {request.build_absolute_uri(reverse('news-sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

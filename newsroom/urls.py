@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.utils.cache import patch_cache_control
 from django.views.static import serve
 
+from articles.urls import crawler_urlpatterns
+
 
 def media(request, path):
     """Uploaded photos, served by Django from the default file storage: enough for one
@@ -17,5 +19,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("comments/", include("comments.urls")),
     path("media/<path:path>", media, name="media"),
+    *crawler_urlpatterns,
     path("", include("articles.urls")),
 ]

@@ -1,9 +1,15 @@
 """Sidebars, promos and date formats for story pages, as inclusion tags and filters."""
 
-from django import template
-from django.utils import timezone
+import json
+from html import unescape
 
-from articles.models import Article, Promo, Section
+from django import template
+from django.conf import settings
+from django.utils import timezone
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import SafeString, mark_safe
+
+from articles.models import SNIPPET_START, SNIPPET_STOP, Article, Promo, Section
 
 register = template.Library()
 
@@ -52,3 +58,58 @@ def story_promos(article):
 def from_the_newspaper():
     stories = Article.objects.latest_print_edition().defer("body")[:FROM_THE_NEWSPAPER]
     return {"stories": stories}
+
+
+@register.filter
+def search_snippet(snippet: str | None) -> SafeString:
+    """A search snippet as safe HTML: tags from the body dropped, text escaped, and only
+    then the matches wrapped in <mark>."""
+    if not snippet:
+        return mark_safe("")
+    text = escape(unescape(strip_tags(snippet)))
+    return mark_safe(text.replace(SNIPPET_START, "<mark>").replace(SNIPPET_STOP, "</mark>"))
+
+
+# json.dumps leaves these as they are; inside <script> they could end the element.
+JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.inclusion_tag("includes/story_metadata.html", takes_context=True)
+def story_metadata(context, article: Article):
+    """<title> companions for a story: description, canonical link, OpenGraph, Twitter
+    card and schema.org NewsArticle (with the comment thread's count and address)."""
+    request = context["request"]
+    url = request.build_absolute_uri(article.get_absolute_url())
+    image = request.build_absolute_uri(article.lead_photo.url) if article.lead_photo else ""
+    thread = getattr(article, "thread", None)
+    author = (
+        {"@type": "Person", "name": article.byline}
+        if article.byline
+        else {"@type": "Organization", "name": settings.NEWSROOM_SITE_NAME}
+    )
+    news_article = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "mainEntityOfPage": url,
+        "url": url,
+        "headline": article.headline,
+        "description": article.teaser,
+        "dateline": article.dateline,
+        "articleSection": article.section.name,
+        "datePublished": article.published_at.isoformat(),
+        "dateModified": article.updated_at.isoformat(),
+        "author": author,
+        "publisher": {"@type": "Organization", "name": settings.NEWSROOM_SITE_NAME},
+        "commentCount": thread.comment_count if thread else 0,
+        "discussionUrl": f"{url}#comments",
+    }
+    if image:
+        news_article["image"] = [image]
+    json_ld = json.dumps(news_article, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
+    return {
+        "article": article,
+        "url": url,
+        "image": image,
+        "site_name": settings.NEWSROOM_SITE_NAME,
+        "json_ld": mark_safe(json_ld),
+    }
