@@ -10,6 +10,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_WORKERS ?= 2
 WEB_THREADS ?= 4
+AXE_VERSION := 4.14.1
+# axe-core (npm) checks accessibility in the browser tests; it lives beside the venv.
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
 
 # Local runs keep a generated secret in the git-ignored data folder; a SECRET_KEY or
 # ALLOWED_HOSTS already in the environment wins.
@@ -28,7 +31,7 @@ run: install $(DATA)/secret_key
 		--workers $(WEB_WORKERS) --threads $(WEB_THREADS) --reuse-port \
 		--access-logfile -
 
-test: install-test browser
+test: install-test browser $(AXE)
 	$(PY) -m pytest
 
 check: install-test $(DATA)/secret_key
@@ -65,6 +68,12 @@ browser:
 	@command -v chromium >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+$(AXE):
+	@command -v npm >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq npm >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq npm >/dev/null; fi; }
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/axe axe-core@$(AXE_VERSION)
 
 $(DATA)/secret_key:
 	mkdir -p $(DATA)

@@ -1,5 +1,6 @@
 import importlib
 import re
+import sys
 from html import unescape
 from pathlib import Path
 
@@ -7,6 +8,8 @@ import pytest
 from django.core.management import call_command
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+# Installed by `make test` (npm) beside the virtual environment.
+AXE_SOURCE = Path(sys.prefix) / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 SEED_STORY_URL = "/news/1/malik-says-isi-chief-will-press-us-to-end-drone-strikes/"
 
 
@@ -99,6 +102,27 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def accessible_page(browser):
+    """A page with axe-core loaded into every document it opens (as an init script, so
+    no Content-Security-Policy of the site stands in its way)."""
+    assert AXE_SOURCE.exists(), f"axe-core is missing at {AXE_SOURCE}: run `make test`"
+    context = browser.new_context()
+    context.add_init_script(path=str(AXE_SOURCE))
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def serious_accessibility_violations(page) -> list[str]:
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.fixture
