@@ -16,6 +16,7 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import cache
 from articles.html import body_blocks, sanitize_body
 
 SEARCH_CONFIG = "english"
@@ -38,7 +39,27 @@ def validate_photo_size(photo) -> None:
         )
 
 
-class Section(models.Model):
+class ChangesReaderPages(models.Model):
+    """A model whose rows readers see: saving or deleting one refreshes cached pages."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        cache.bump(*self.page_scopes())
+
+    def delete(self, *args, **kwargs):
+        scopes = self.page_scopes()
+        result = super().delete(*args, **kwargs)
+        cache.bump(*scopes)
+        return result
+
+    def page_scopes(self) -> list[str]:
+        return [cache.SITE]
+
+
+class Section(ChangesReaderPages):
     name = models.CharField("Name", max_length=100, unique=True)
     slug = models.SlugField("Slug", max_length=100, unique=True)
     order = models.PositiveSmallIntegerField(
@@ -55,7 +76,7 @@ class Section(models.Model):
         return reverse("articles:section", kwargs={"slug": self.slug})
 
 
-class Topic(models.Model):
+class Topic(ChangesReaderPages):
     name = models.CharField("Name", max_length=150, unique=True)
     slug = models.SlugField("Slug", max_length=150, unique=True)
     description = models.TextField("Description", blank=True)
@@ -125,7 +146,7 @@ class ArticleQuerySet(models.QuerySet):
         return published.filter(print_edition_date=Subquery(newest))
 
 
-class Article(models.Model):
+class Article(ChangesReaderPages):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -241,6 +262,9 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("articles:article", kwargs={"pk": self.pk, "slug": self.slug})
 
+    def page_scopes(self) -> list[str]:
+        return [cache.SITE, cache.story_scope(self.pk)]
+
     def clean(self) -> None:
         # The unique constraint names a field the form does not show, so the form would
         # not check it: check here, with a message an editor understands.
@@ -265,7 +289,7 @@ class Article(models.Model):
         return body_blocks(self.body)
 
 
-class RelatedStory(models.Model):
+class RelatedStory(ChangesReaderPages):
     """A story an editor pins to another's "More From This Section", in order."""
 
     MAX_PER_STORY = 4
@@ -305,7 +329,7 @@ class PromoQuerySet(models.QuerySet):
         )
 
 
-class Promo(models.Model):
+class Promo(ChangesReaderPages):
     """A box beside the story: "Explore: <topic>" or a link such as a quiz."""
 
     class Kind(models.TextChoices):
@@ -367,3 +391,22 @@ class Promo(models.Model):
         if self.kind == self.Kind.EXPLORE and self.topic_id:
             return self.topic.get_absolute_url()
         return self.url
+
+
+class PageVersion(models.Model):
+    """Version stamps for cached reader pages: a page's cache key and ETag carry the
+    versions of what it shows, so a change makes it fresh at once, in every worker.
+
+    Kept in the database (not the cache) so that every gunicorn worker sees a bump, even
+    with the per-process local-memory cache.
+    """
+
+    scope = models.CharField(max_length=100, primary_key=True)
+    version = models.CharField(max_length=40)
+    changed_at = models.DateTimeField()
+    # The moment the scope changes by itself (a scheduled story goes live): the first
+    # request after it bumps the version.
+    valid_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.scope} @ {self.version}"

@@ -5,13 +5,13 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from articles.models import Article, Section
+from articles.models import Article, ChangesReaderPages, Section
 
 # Replies nest three levels deep; a reply to a third-level comment joins that level.
 MAX_DEPTH = 2
 
 
-class SectionPolicy(models.Model):
+class SectionPolicy(ChangesReaderPages):
     """How one section's comment threads are run; sections without one use the site's."""
 
     class Moderation(models.TextChoices):

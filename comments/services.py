@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from articles import cache
 from articles.models import Article
 from comments.models import Comment, CommentReport, ModerationEvent, Policy, Thread, WatchedWord
 
@@ -129,6 +130,7 @@ def comment_post(
         )
         if not reasons:
             thread.refresh_comment_count()
+            cache.bump(cache.story_scope(article.pk), cache.LISTINGS)
     return Posted(comment, held=bool(reasons))
 
 
@@ -169,6 +171,7 @@ def comment_report(*, comment_id: int, reason: str, reporter_key: str, ip: str |
         comment.save(update_fields=fields)
         if comment.status != Comment.Status.VISIBLE:
             thread.refresh_comment_count()
+            cache.bump(cache.story_scope(thread.article_id), cache.LISTINGS)
     return True
 
 
@@ -200,6 +203,7 @@ def comment_moderate(*, comment: Comment, action: str, actor, reason: str = "") 
             thread=thread, comment=comment, action=action, actor=actor, reason=reason
         )
         thread.refresh_comment_count()
+        cache.bump(cache.story_scope(thread.article_id), cache.LISTINGS)
     return True
 
 
@@ -217,6 +221,7 @@ def thread_close(*, article: Article, actor, reason: str = "") -> bool:
         ModerationEvent.objects.create(
             thread=thread, action=ModerationEvent.Action.CLOSE, actor=actor, reason=reason
         )
+        cache.bump(cache.story_scope(article.pk))
     return True
 
 
@@ -235,4 +240,5 @@ def thread_reopen(*, article: Article, actor, reason: str = "") -> bool:
         ModerationEvent.objects.create(
             thread=thread, action=ModerationEvent.Action.REOPEN, actor=actor, reason=reason
         )
+        cache.bump(cache.story_scope(article.pk))
     return True

@@ -24,6 +24,15 @@ def collected_static(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with no cached pages: the database is rolled back between tests,
+    the cache is not."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def staff_roles(request):
     """The staff groups come from a data migration, and a transactional test ends by
     emptying every table; put them back before a test that uses the database."""

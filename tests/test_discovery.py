@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -45,6 +46,8 @@ def bulk_stories(section, number: int, **fields) -> None:
 
 
 def query_count(client, url: str) -> int:
+    """Queries to render the page (the page cache emptied first)."""
+    cache.clear()
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)
@@ -91,7 +94,7 @@ def test_listing_pages_keep_the_same_queries_for_10_and_500_stories(client, url)
         counts.append(query_count(client, url))
 
     assert counts[0] == counts[1]
-    assert counts[1] <= 5
+    assert counts[1] <= 6
 
 
 def test_listings_show_teasers_and_comment_counts(client):

@@ -155,7 +155,7 @@ def test_story_page_queries_do_not_grow_with_comments(
     article = make_article()
     make_comments(article, comments)
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = client.get(article.get_absolute_url())
 
     assert f"Comments ({comments})" in response.content.decode()

@@ -1,10 +1,18 @@
 from django import template
+from django.utils.html import format_html
 
+from articles.cache import CSRF_MARKER
 from comments.forms import CommentForm
 from comments.listing import thread_page
 from comments.models import CommentReport
 
 register = template.Library()
+
+
+@register.simple_tag
+def csrf_input():
+    """The CSRF field of a form on a cacheable page: filled in per response."""
+    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', CSRF_MARKER)
 
 
 def _positive_int(value) -> int | None:
@@ -30,6 +38,11 @@ def comment_thread(context, article):
         page_number=request.GET.get("cpage"),
         moderator=moderator,
     )
+    closes_at = listing.thread.auto_close_at(listing.policy)
+    if listing.is_open and closes_at is not None:
+        # A cached copy of this page must not outlive the thread's automatic close.
+        earlier = getattr(request, "page_expires_at", None)
+        request.page_expires_at = min(closes_at, earlier) if earlier else closes_at
     # A form sent back with errors is shown where it was: under the comment replied to,
     # or at the top. Otherwise a Reply link (?reply_to=) opens an empty reply form.
     sent = context.get("comment_form")
@@ -54,7 +67,7 @@ def comment_thread(context, article):
         "listing": listing,
         "thread": listing.thread,
         "is_open": listing.is_open,
-        "auto_close_at": listing.thread.auto_close_at(listing.policy),
+        "auto_close_at": closes_at,
         "form": form,
         "reply_form": reply_form,
         "reply_to": reply_to,
