@@ -19,7 +19,7 @@ AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
 LOCAL_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat $(DATA)/secret_key)}" \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1],$(HOST)}"
 
-.PHONY: run test check format manage install install-test browser clean-data
+.PHONY: run test check format manage install install-test browser redis clean-data
 
 run: install $(DATA)/secret_key
 	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
@@ -31,7 +31,7 @@ run: install $(DATA)/secret_key
 		--workers $(WEB_WORKERS) --threads $(WEB_THREADS) --reuse-port \
 		--access-logfile -
 
-test: install-test browser $(AXE)
+test: install-test browser redis $(AXE)
 	$(PY) -m pytest
 
 check: install-test $(DATA)/secret_key
@@ -68,6 +68,12 @@ browser:
 	@command -v chromium >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+# A test stops a Redis server of its own (never the machine's): it needs the binary.
+redis:
+	@command -v redis-server >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server >/dev/null; fi; }
 
 $(AXE):
 	@command -v npm >/dev/null || { \

@@ -69,7 +69,11 @@ def _not_modified(request, etag: str, last_modified: datetime | None) -> bool:
         tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
         return etag in tags or "*" in tags
     since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-    return since is not None and last_modified is not None and last_modified.timestamp() <= since
+    return (
+        since is not None
+        and last_modified is not None
+        and int(last_modified.timestamp()) <= since  # HTTP dates have whole seconds
+    )
 
 
 class ReaderPageCacheMiddleware:

@@ -108,7 +108,7 @@ def test_environment_selects_database_cache_and_time_zone():
         "HOST": "db.internal",
         "PORT": 6543,
     }
-    assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert shown["cache"] == "newsroom.cache.ResilientRedisCache"
     assert shown["tz"] == "UTC"
 
 

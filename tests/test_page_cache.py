@@ -1,0 +1,309 @@
+"""Cached reader pages: exact invalidation, per-visitor tokens, 304s, headers, Redis down."""
+
+import re
+import shutil
+import socket
+import subprocess
+import time
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group, User
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from articles.models import Promo, Section
+from comments.models import Comment, SectionPolicy, Thread
+from comments.services import comment_moderate, thread_close, thread_reopen
+from tests.conftest import page_text
+from tests.factories import comment_form_data, make_article, make_comments, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_for(client, url: str, **headers) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers=headers)
+    return len(queries), response
+
+
+def test_repeat_visit_is_served_from_the_cache_with_one_query(client):
+    story = make_article()
+    make_comments(story, 3)
+
+    rendered, first = queries_for(client, story.get_absolute_url())
+    cached, second = queries_for(Client(), story.get_absolute_url())
+
+    assert rendered > 5
+    assert cached == 1, "only the version stamps are read"
+    assert page_text(second) == page_text(first)
+
+
+@pytest.mark.parametrize("url", ["/", "/section/s/", "/topic/t/", "/newspaper/", "/feeds/rss/"])
+def test_listing_pages_are_cached(client, url):
+    story = make_article(section=Section.objects.create(name="S", slug="s"))
+    make_topic(slug="t").articles.add(story)
+    story.print_edition_date = timezone.localdate()
+    story.save()
+    client.get(url)
+
+    count, response = queries_for(Client(), url)
+
+    assert response.status_code == 200
+    assert count == 1
+
+
+# Exact invalidation
+
+
+def test_editing_a_story_refreshes_its_page_and_the_lists_at_once(client):
+    story = make_article(headline="First headline")
+    for url in (story.get_absolute_url(), "/", story.section.get_absolute_url()):
+        assert "First headline" in page_text(client.get(url))
+
+    story.headline = "Corrected headline"
+    story.save()
+
+    for url in (story.get_absolute_url(), "/", story.section.get_absolute_url(), "/feeds/rss/"):
+        text = client.get(url).content.decode()
+        assert "Corrected headline" in text and "First headline" not in text, url
+
+
+def test_publishing_a_draft_shows_it_at_once(client):
+    make_article()
+    draft = make_article(status="draft", headline="Fresh from the desk")
+    assert "Fresh from the desk" not in page_text(client.get("/"))
+
+    draft.status = "published"
+    draft.save()
+
+    assert "Fresh from the desk" in page_text(client.get("/"))
+
+
+def test_scheduled_story_appears_at_its_time_though_pages_were_cached(client):
+    moment = timezone.now().replace(microsecond=0) + timedelta(hours=1)
+    make_article(headline="Already out")
+    make_article(headline="Scheduled scoop", published_at=moment)
+
+    with time_machine.travel(moment - timedelta(seconds=1), tick=False):
+        assert "Scheduled scoop" not in page_text(client.get("/"))
+    with time_machine.travel(moment + timedelta(seconds=1), tick=False):
+        assert "Scheduled scoop" in page_text(client.get("/"))
+
+
+def test_posting_a_comment_refreshes_the_story_and_the_counts(client):
+    story = make_article()
+    assert "Comments (0)" in page_text(client.get(story.get_absolute_url()))
+    page_text(client.get("/"))
+
+    client.post(f"/comments/post/{story.pk}/", comment_form_data(story, body="Fresh comment."))
+
+    reader = Client()
+    assert "Fresh comment." in page_text(reader.get(story.get_absolute_url()))
+    assert "1 comment" in page_text(reader.get("/"))
+
+
+def test_moderation_and_closing_refresh_the_story_page(client):
+    story = make_article()
+    (comment,) = make_comments(story, 1, body="Borderline remark.")
+    moderator = User.objects.create_user("mod", is_staff=True)
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    assert "Borderline remark." in page_text(client.get(story.get_absolute_url()))
+
+    comment_moderate(comment=comment, action="remove", actor=moderator)
+    assert "Borderline remark." not in page_text(client.get(story.get_absolute_url()))
+
+    thread_close(article=story, actor=moderator, reason="Enough.")
+    assert "Comments are closed. Enough." in page_text(client.get(story.get_absolute_url()))
+
+    thread_reopen(article=story, actor=moderator)
+    assert "Comments are closed." not in page_text(client.get(story.get_absolute_url()))
+
+
+def test_automatic_close_is_not_hidden_by_a_cached_page(client, settings):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 1
+    published = timezone.now() - timedelta(hours=23, minutes=59)
+    story = make_article(published_at=published)
+    assert "Comments are closed." not in page_text(client.get(story.get_absolute_url()))
+
+    with time_machine.travel(published + timedelta(days=1, seconds=1), tick=False):
+        assert "Comments are closed." in page_text(client.get(story.get_absolute_url()))
+
+
+def test_promo_and_section_policy_changes_refresh_story_pages(client):
+    story = make_article()
+    topic = make_topic(name="Budget 2026")
+    client.get(story.get_absolute_url())
+
+    Promo.objects.create(kind="explore", topic=topic)
+    assert "Explore: Budget 2026" in page_text(client.get(story.get_absolute_url()))
+
+    SectionPolicy.objects.create(section=story.section, moderation="pre")
+    assert "read by a moderator" in page_text(client.get(story.get_absolute_url()))
+
+
+# Per-visitor values in cached pages
+
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+FORM_TOKEN = re.compile(r'name="token" value="([^"]+)"')
+
+
+def test_every_visitor_gets_their_own_csrf_token_and_a_fresh_form_token(client):
+    story = make_article()
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+
+    first_html = first.get(story.get_absolute_url()).content.decode()
+    time.sleep(1.1)
+    second_response = second.get(story.get_absolute_url())
+    second_html = second_response.content.decode()
+
+    assert "\ue010" not in second_html, "no marker left unfilled"
+    assert "csrftoken" in second_response.cookies
+    assert FORM_TOKEN.search(first_html)[1] != FORM_TOKEN.search(second_html)[1]
+    for visitor, html in ((first, first_html), (second, second_html)):
+        data = comment_form_data(story, body=f"Posted with my own token {id(visitor)}.")
+        data["csrfmiddlewaretoken"] = CSRF_INPUT.search(html)[1]
+        assert visitor.post(f"/comments/post/{story.pk}/", data).status_code == 302
+    assert Comment.objects.count() == 2
+
+
+def test_page_with_a_comment_form_is_private_and_others_are_shared(client):
+    open_story = make_article()
+    closed_story = make_article()
+    Thread.objects.create(article=closed_story, closed_at=timezone.now())
+
+    open_page = client.get(open_story.get_absolute_url())
+    closed_page = client.get(closed_story.get_absolute_url())
+    home = client.get("/")
+
+    assert "private" in open_page["Cache-Control"]
+    assert "s-maxage" not in open_page["Cache-Control"]
+    for shared in (closed_page, home):
+        assert "public" in shared["Cache-Control"] and "s-maxage=300" in shared["Cache-Control"]
+    assert closed_page["Surrogate-Key"] == f"story-{closed_story.pk} site"
+    assert closed_page["Cache-Tag"] == f"story-{closed_story.pk},site"
+    assert home["Surrogate-Key"] == "listings site"
+
+
+# Conditional requests
+
+
+def test_repeat_visit_with_the_etag_gets_304_until_something_changes(client):
+    story = make_article()
+    first = client.get(story.get_absolute_url())
+    etag, last_modified = first["ETag"], first["Last-Modified"]
+
+    count, again = queries_for(client, story.get_absolute_url(), if_none_match=etag)
+    by_date = client.get(story.get_absolute_url(), headers={"if-modified-since": last_modified})
+    weak = client.get(story.get_absolute_url(), headers={"if-none-match": f"W/{etag}"})
+
+    assert again.status_code == 304 and again.content == b""
+    assert count == 1
+    assert by_date.status_code == 304
+    assert weak.status_code == 304
+    (comment,) = make_comments(story, 1)
+    comment_moderate(comment=comment, action="remove", actor=None)
+    changed = client.get(story.get_absolute_url(), headers={"if-none-match": etag})
+    assert changed.status_code == 200 and changed["ETag"] != etag
+
+
+# Who gets live pages
+
+
+def test_staff_always_see_live_pages_never_stored(client):
+    story = make_article()
+    make_comments(story, 1, status="pending", body="Waiting for review.")
+    Client().get(story.get_absolute_url())  # cached for readers
+    moderator = User.objects.create_user("mod", is_staff=True)
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    client.force_login(moderator)
+
+    response = client.get(story.get_absolute_url())
+
+    assert "Waiting for review." in page_text(response)
+    assert "no-store" in response["Cache-Control"]
+    assert "ETag" not in response
+
+
+def test_a_reader_with_a_message_gets_it_on_a_live_page(client):
+    story = make_article()
+    client.get(story.get_absolute_url())
+
+    response = client.post(
+        f"/comments/post/{story.pk}/", comment_form_data(story, body="Hello."), follow=True
+    )
+
+    assert "Thank you: your comment is published." in page_text(response)
+
+
+def test_search_is_not_cached(client):
+    make_article(headline="Monsoon arrives")
+    client.get("/search/?q=monsoon")
+
+    count, _ = queries_for(client, "/search/?q=monsoon")
+
+    assert count > 1
+
+
+# Redis: a real server of the test's own, stopped mid-test
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def own_redis(settings):
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is needed (make test installs it)"
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "newsroom.cache.ResilientRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
+    }
+    yield server
+    server.kill()
+    server.wait()
+
+
+def test_pages_are_served_when_redis_goes_down(client, own_redis):
+    story = make_article()
+    client.get(story.get_absolute_url())
+    count, cached = queries_for(Client(), story.get_absolute_url())
+    assert count == 1, "served from Redis"
+
+    own_redis.terminate()
+    own_redis.wait(timeout=10)
+    started = time.monotonic()
+    down = Client().get(story.get_absolute_url())
+    posted = client.post(
+        f"/comments/post/{story.pk}/", comment_form_data(story, body="Posted while Redis is down.")
+    )
+    after = Client().get(story.get_absolute_url())
+
+    assert down.status_code == 200 and story.headline in page_text(down)
+    assert posted.status_code == 302
+    assert "Posted while Redis is down." in page_text(after)
+    assert time.monotonic() - started < 5
+    assert cache.get("anything") is None
