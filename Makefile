@@ -19,7 +19,7 @@ AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
 LOCAL_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat $(DATA)/secret_key)}" \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1],$(HOST)}"
 
-.PHONY: run test check format manage install install-test browser redis clean-data
+.PHONY: run test check bench format manage install install-test browser redis clean-data
 
 run: install $(DATA)/secret_key
 	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
@@ -39,6 +39,20 @@ check: install-test $(DATA)/secret_key
 	$(VENV)/bin/ruff format --check .
 	$(LOCAL_ENV) $(PY) manage.py check --fail-level WARNING
 	$(LOCAL_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+# The benchmark: production server on 100,000 stories and 1,000,000 comments (generated
+# once, idempotently), measured with wrk. Takes a few minutes the first time.
+BENCH_STORIES ?= 100000
+BENCH_COMMENTS ?= 1000000
+bench: install $(DATA)/secret_key
+	@command -v wrk >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; fi; }
+	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
+	$(LOCAL_ENV) $(PY) manage.py load_demo
+	$(LOCAL_ENV) $(PY) manage.py generate_demo --stories $(BENCH_STORIES) --comments $(BENCH_COMMENTS)
+	$(LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(LOCAL_ENV) $(PY) tests/bench.py
 
 # Any manage.py command with the local settings: make manage ARGS="createsuperuser"
 manage: install $(DATA)/secret_key

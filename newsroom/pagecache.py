@@ -96,6 +96,8 @@ class ReaderPageCacheMiddleware:
         scopes_of = CACHEABLE.get(view_name)
         if scopes_of is None or request.method not in ("GET", "HEAD"):
             return None
+        if settings.PAGE_CACHE_SECONDS <= 0:
+            return None  # page cache switched off (PAGE_CACHE_SECONDS=0)
         if settings.SESSION_COOKIE_NAME in request.COOKIES:
             response = view_func(request, *view_args, **view_kwargs)
             add_never_cache_headers(response)  # staff pages: private, no-store

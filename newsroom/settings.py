@@ -106,7 +106,8 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
         socket_connect_timeout=0.25, socket_timeout=0.25
     )
 # Reader pages: how long a rendered page may sit in the cache (versions make it fresh at
-# once on any change; this bounds memory), and how long a CDN in front may keep it.
+# once on any change; this bounds memory; 0 switches the page cache off), and how long a
+# CDN in front may keep it.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 CDN_CACHE_SECONDS = env.int("CDN_CACHE_SECONDS", default=300)
 

@@ -1,0 +1,206 @@
+"""make bench: the production server on the scale data, measured with wrk in one run.
+
+Measures a static file (the ceiling: whitenoise through the same gunicorn), the seed
+story, a 2,000-comment story, home, a section, search for a common word (and its p99
+at one connection), a conditional GET answered 304 and posting comments; then the seed
+story and home again with the page cache off. Prints requests/s, p50/p99 latency,
+errors, each page's ratio to the static file and each worker's memory.
+"""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+DURATION = os.environ.get("BENCH_DURATION", "8s")
+CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "16")
+SEED_STORY = "/news/1/malik-says-isi-chief-will-press-us-to-end-drone-strikes/"
+OPEN_STORY_PK = 10
+
+POST_SCRIPT = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local body = "csrfmiddlewaretoken=%(csrf)s&token=%(token)s&author_name=Bench&author_email="
+    .. "&website=&body=Benchmark+comment+number+" .. counter .. "+" .. math.random(1, 1000000000)
+  return wrk.format("POST", "%(path)s", {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = "csrftoken=%(cookie)s",
+  }, body)
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def server(env: dict, port: int):
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "newsroom.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            env.get("WEB_WORKERS", "2"),
+            "--threads",
+            env.get("WEB_THREADS", "4"),
+            "--reuse-port",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/robots.txt", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        raise SystemExit("the server did not start")
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def wrk(url: str, *, connections: str = CONNECTIONS, headers=(), script: str | None = None):
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{DURATION}", "--latency", url]
+    for header in headers:
+        command += ["-H", header]
+    if script:
+        command += ["-s", script]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
+    percentiles = dict(re.findall(r"\s(50|99)%\s+([\d.]+\w+)", output))
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors += int(non_2xx[1]) if non_2xx else 0
+    return {
+        "rate": rate,
+        "p50": percentiles.get("50"),
+        "p99": percentiles.get("99"),
+        "errors": errors,
+    }
+
+
+def workers_memory(master: subprocess.Popen) -> list[float]:
+    return [
+        round(child.memory_info().rss / 1024 / 1024, 1)
+        for child in psutil.Process(master.pid).children()
+    ]
+
+
+def posting_script(base: str) -> str:
+    page = urllib.request.urlopen(
+        f"{base}/news/{OPEN_STORY_PK}/drones-sovereignty-and-the-price-of-silence/"
+    )
+    html = page.read().decode()
+    cookie = SimpleCookie(page.headers["Set-Cookie"])["csrftoken"].value
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+    token = re.search(r'name="token" value="([^"]+)"', html)[1]
+    time.sleep(3.5)  # the form refuses answers faster than a person types
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    script.write(
+        POST_SCRIPT
+        % {
+            "csrf": csrf,
+            "token": token,
+            "cookie": cookie,
+            "path": f"/comments/post/{OPEN_STORY_PK}/",
+        }
+    )
+    script.close()
+    return script.name
+
+
+def main() -> None:
+    sys.path.insert(0, str(REPO))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    import django
+
+    django.setup()
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    from comments.models import Thread
+
+    big = Thread.objects.filter(comment_count__gte=1900).select_related("article").first()
+    if big is None:
+        raise SystemExit("no 2,000-comment thread: run manage.py generate_demo first")
+    pages = [
+        ("seed story", SEED_STORY),
+        ("2,000-comment story", big.article.get_absolute_url()),
+        ("home", "/"),
+        ("section", "/section/pakistan/"),
+        ("search 'government'", "/search/?q=government"),
+    ]
+    static = "/static/" + staticfiles_storage.stored_name("css/site.css")
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # Posting at full speed from one address: the flood rule would refuse it.
+        "COMMENTS_FLOOD_LIMIT": "1000000000",
+    }
+    rows = []
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with server(env, port) as master:
+        for _, path in pages + [("", static)]:
+            for _ in range(3):
+                urllib.request.urlopen(base + path).read()  # warm caches and connections
+        rows.append(("static file (whitenoise)", wrk(base + static)))
+        for name, path in pages:
+            rows.append((name, wrk(base + path)))
+        etag = urllib.request.urlopen(base + SEED_STORY).headers["ETag"]
+        rows.append(("seed story, 304", wrk(base + SEED_STORY, headers=[f"If-None-Match: {etag}"])))
+        rows.append(("search, 1 connection", wrk(base + pages[4][1], connections="1")))
+        rows.append(("post a comment", wrk(base + "/", script=posting_script(base))))
+        memory = workers_memory(master)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with server({**env, "PAGE_CACHE_SECONDS": "0"}, port):
+        for name, path in pages[:1] + pages[2:3]:
+            urllib.request.urlopen(base + path).read()
+            rows.append((f"{name}, page cache off", wrk(base + path)))
+
+    ceiling = rows[0][1]["rate"]
+    print(
+        f"\nwrk -t1 -c{CONNECTIONS} -d{DURATION} (search p99 also at -c1), gunicorn gthread "
+        f"{env.get('WEB_WORKERS', '2')}x{env.get('WEB_THREADS', '4')}, {os.cpu_count()} cores\n"
+    )
+    columns = ("req/s", "p50", "p99")
+    header = " | ".join(f"{c:>8}" for c in columns)
+    print(f"| {'what':<32} | {header} | {'errors':>6} | {'× static':>8} |")
+    print(f"|{'-' * 34}|{'-' * 10}:|{'-' * 10}:|{'-' * 10}:|{'-' * 8}:|{'-' * 10}:|")
+    for name, r in rows:
+        print(
+            f"| {name:<32} | {r['rate']:>8.0f} | {r['p50'] or '-':>8} | {r['p99'] or '-':>8} "
+            f"| {r['errors']:>6} | {r['rate'] / ceiling:>8.2f} |"
+        )
+    print(f"\nworker memory (RSS, MB): {memory}")
+
+
+if __name__ == "__main__":
+    main()
