@@ -14,6 +14,7 @@ STORIES_PER_PAGE = 20
 HOME_LATEST = 10
 HOME_PER_SECTION = 4
 SEARCH_MAX_CHARS = 200
+SEARCH_NEWEST = 500  # matches ranked per search: the newest this many
 NEWS_SITEMAP_HOURS = 48
 
 
@@ -21,10 +22,18 @@ def home(request):
     published = Article.objects.published().for_listing()
     latest = list(published[: HOME_LATEST + 1])
     lead, latest = (latest[0], latest[1:]) if latest else (None, [])
-    by_section = published.exclude(pk=lead.pk if lead else None).latest_per_section(
-        HOME_PER_SECTION
-    )
-    context = {"lead": lead, "latest": latest, "by_section": by_section}
+    sections = list(Section.objects.all())
+    newest = published.exclude(pk=lead.pk if lead else None)
+    by_section = {section.pk: [] for section in sections}
+    for story in newest.latest_per_section(sections, HOME_PER_SECTION):
+        by_section[story.section_id].append(story)
+    for stories in by_section.values():
+        stories.sort(key=lambda story: story.published_at, reverse=True)
+    context = {
+        "lead": lead,
+        "latest": latest,
+        "by_section": [(s, by_section[s.pk]) for s in sections if by_section[s.pk]],
+    }
     return render(request, "articles/home.html", context)
 
 
@@ -102,9 +111,11 @@ def search(request):
     text = request.GET.get("q", "")[:SEARCH_MAX_CHARS].replace("\x00", "").strip()
     page = None
     if text:
-        results = Article.objects.published().for_listing().search(text)
+        results = Article.objects.published().for_listing().search(text, newest=SEARCH_NEWEST)
         page = Paginator(results, STORIES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "articles/search.html", {"query": text, "page": page})
+    capped = page is not None and page.paginator.count >= SEARCH_NEWEST
+    context = {"query": text, "page": page, "capped": capped, "newest": SEARCH_NEWEST}
+    return render(request, "articles/search.html", context)
 
 
 def news_sitemap(request):

@@ -426,3 +426,16 @@ def test_server_error_page_is_friendly_and_tells_nothing(rf: RequestFactory):
     assert response.status_code == 500
     assert "Something went wrong on our side" in body
     assert "Traceback" not in body
+
+
+def test_a_word_in_very_many_stories_ranks_the_newest_matches(client, settings, monkeypatch):
+    monkeypatch.setattr("articles.views.SEARCH_NEWEST", 30)
+    section = make_section()
+    bulk_stories(section, 45)
+    old = make_article(headline="Bulk bulk bulk", published_at=timezone.now() - timedelta(days=400))
+
+    text = page_text(client.get("/search/?q=bulk"))
+
+    assert "Many stories match “bulk”: the 30 newest, most relevant first." in text
+    assert old.headline not in text, "beyond the newest matches"
+    assert "Page 1 of 2" in text
