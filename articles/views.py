@@ -14,7 +14,7 @@ STORIES_PER_PAGE = 20
 HOME_LATEST = 10
 HOME_PER_SECTION = 4
 SEARCH_MAX_CHARS = 200
-SEARCH_NEWEST = 500  # matches ranked per search: the newest this many
+SEARCH_NEWEST = 300  # matches ranked per search: the newest this many
 NEWS_SITEMAP_HOURS = 48
 
 
@@ -23,12 +23,14 @@ def home(request):
     latest = list(published[: HOME_LATEST + 1])
     lead, latest = (latest[0], latest[1:]) if latest else (None, [])
     sections = list(Section.objects.all())
-    newest = published.exclude(pk=lead.pk if lead else None)
     by_section = {section.pk: [] for section in sections}
-    for story in newest.latest_per_section(sections, HOME_PER_SECTION):
-        by_section[story.section_id].append(story)
+    # One more than shown, in case the lead story is among a section's newest.
+    for story in published.latest_per_section(HOME_PER_SECTION + 1):
+        if story != lead:
+            by_section[story.section_id].append(story)
     for stories in by_section.values():
         stories.sort(key=lambda story: story.published_at, reverse=True)
+        del stories[HOME_PER_SECTION:]
     context = {
         "lead": lead,
         "latest": latest,
