@@ -81,13 +81,26 @@ def test_home_lists_at_most_four_stories_per_section(client):
     assert block.count("<li>") == 4
 
 
-@pytest.mark.parametrize("url", ["/", "/section/s/", "/topic/t/", "/search/?q=bulk"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/section/s/",
+        "/topic/t/",
+        "/search/?q=bulk",
+        "/newspaper/",
+        "/feeds/rss/",
+        "/section/s/atom/",
+        "/sitemap-stories.xml",
+        "/news-sitemap.xml",
+    ],
+)
 def test_listing_pages_keep_the_same_queries_for_10_and_500_stories(client, url):
     section, topic = make_section(slug="s"), make_topic(slug="t")
     counts = []
     for number in (10, 500):
         Article.objects.all().delete()
-        bulk_stories(section, number)
+        bulk_stories(section, number, print_edition_date=timezone.localdate())
         topic.articles.set(Article.objects.all())
         for story in Article.objects.all()[:5]:
             make_comments(story, 2)
