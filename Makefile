@@ -17,7 +17,8 @@ AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
 # Local runs keep a generated secret in the git-ignored data folder; a SECRET_KEY or
 # ALLOWED_HOSTS already in the environment wins.
 LOCAL_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat $(DATA)/secret_key)}" \
-	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1],$(HOST)}"
+	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1],$(HOST)}" \
+	HTTPS="$${HTTPS:-false}"
 
 .PHONY: run test check bench format manage install install-test browser redis clean-data
 
@@ -39,6 +40,8 @@ check: install-test $(DATA)/secret_key
 	$(VENV)/bin/ruff format --check .
 	$(LOCAL_ENV) $(PY) manage.py check --fail-level WARNING
 	$(LOCAL_ENV) $(PY) manage.py makemigrations --check --dry-run
+	DEBUG=false HTTPS=true ALLOWED_HOSTS=news.example SECRET_KEY="$$(cat $(DATA)/secret_key)" \
+		$(PY) manage.py check --deploy --fail-level WARNING
 
 # The benchmark: production server on 100,000 stories and 1,000,000 comments (generated
 # once, idempotently), measured with wrk. Takes a few minutes the first time.

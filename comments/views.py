@@ -1,3 +1,6 @@
+import ipaddress
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponseBadRequest
@@ -26,7 +29,22 @@ CLOSED = "Comments are closed on this story; your comment was not saved."
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The reader's address: the connection's, or behind a trusted proxy, the nearest
+    address in X-Forwarded-For that the trusted proxies did not add themselves. From
+    anyone else X-Forwarded-For is ignored: a client could write anything there."""
+    address = request.META.get("REMOTE_ADDR") or None
+    trusted = settings.TRUSTED_PROXIES
+    if address not in trusted:
+        return address
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    for candidate in reversed([part.strip() for part in forwarded]):
+        if candidate in trusted:
+            continue
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            break
+    return address
 
 
 def comment_url(comment: Comment) -> str:

@@ -5,6 +5,7 @@ from django.utils.cache import patch_cache_control
 from django.views.static import serve
 
 from articles.urls import crawler_urlpatterns
+from newsroom import health
 
 
 def media(request, path):
@@ -16,7 +17,8 @@ def media(request, path):
 
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
     path("comments/", include("comments.urls")),
     path("media/<path:path>", media, name="media"),
     *crawler_urlpatterns,

@@ -25,6 +25,11 @@ def test_editor_publishes_a_story_and_previews_a_draft(demo_site, browser, artif
     editor.groups.add(Group.objects.get(name="Editors"))
     desk = browser.new_page()
     reader = browser.new_page()
+    refused = []  # the admin must work under the site's Content-Security-Policy
+    desk.on(
+        "console",
+        lambda message: refused.append(message.text) if "Refused" in message.text else None,
+    )
 
     desk.goto(demo_site + "/admin/login/?next=/admin/")
     desk.get_by_label("Username").fill("editor")
@@ -73,3 +78,4 @@ def test_editor_publishes_a_story_and_previews_a_draft(demo_site, browser, artif
     assert response.status == 404
     expect(reader.get_by_role("heading", name="We couldn’t find that page")).to_be_visible()
     assert story.status == Article.Status.PUBLISHED
+    assert refused == []

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# Cleared for each child process (the test run's own, such as HTTPS=false, included).
 CONFIG_VARIABLES = [
     "SECRET_KEY",
     "ALLOWED_HOSTS",
@@ -21,6 +22,9 @@ CONFIG_VARIABLES = [
     "DATABASE_URL",
     "CACHE_URL",
     "TIME_ZONE",
+    "HTTPS",
+    "ADMIN_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 ]
 # A server that is never contacted: settings only parse the address.
 UNUSED_DATABASE = "postgres://reporter:secret@db.internal:6543/paper"

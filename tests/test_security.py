@@ -1,0 +1,137 @@
+"""Production settings and the headers every response carries."""
+
+import re
+import secrets
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from comments.models import Comment
+from tests.factories import comment_form_data, make_article
+from tests.test_settings import run
+
+pytestmark = pytest.mark.django_db
+
+
+def test_deploy_check_is_clean_in_production():
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        DEBUG="false",
+        HTTPS="true",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="news.example",
+        DATABASE_URL="postgres://nobody@db.invalid:5432/none",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_pages_carry_the_security_headers(client):
+    story = make_article()
+
+    response = client.get(story.get_absolute_url())
+
+    policy = response["Content-Security-Policy"]
+    script_src = re.search(r"script-src ([^;]*)", policy)[1]
+    assert "'unsafe-inline'" not in script_src and "'self'" in script_src
+    assert "frame-ancestors 'none'" in policy
+    assert "object-src 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "camera=()" in response["Permissions-Policy"]
+    assert "geolocation=()" in response["Permissions-Policy"]
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_https_requests_get_hsts(settings):
+    settings.SECURE_HSTS_SECONDS = 31_536_000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+
+    response = Client().get("/robots.txt", secure=True)
+
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_passwords_are_hashed_with_argon2():
+    user = User.objects.create_user("editor", password="a-long-passphrase")
+
+    assert user.password.startswith("argon2")
+
+
+def test_admin_address_comes_from_the_environment():
+    code = (
+        "import django; django.setup(); "
+        "from django.urls import reverse; print(reverse('admin:index'))"
+    )
+    result = run(
+        ["-c", code], DEBUG="true", ADMIN_URL="newsdesk-7f3a/", DATABASE_URL="postgres://x@y/z"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "/newsdesk-7f3a/"
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_healthz_fails_when_the_shared_cache_is_unreachable(client, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "newsroom.cache.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: nothing answers
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["cache"] == "fail"
+    assert response.json()["database"] == "ok"
+
+
+def post_from(client, story, body, forwarded_for):
+    return client.post(
+        f"/comments/post/{story.pk}/",
+        comment_form_data(story, body=body),
+        headers={"x-forwarded-for": forwarded_for},
+    )
+
+
+def test_forwarded_for_is_ignored_from_an_untrusted_client():
+    story = make_article()
+
+    post_from(Client(REMOTE_ADDR="198.51.100.20"), story, "Spoofing.", "203.0.113.9")
+
+    assert Comment.objects.get().ip_address == "198.51.100.20"
+
+
+def test_forwarded_for_is_believed_from_a_trusted_proxy(settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    story = make_article()
+    proxy = Client(REMOTE_ADDR="10.0.0.1")
+
+    post_from(proxy, story, "Via the proxy.", "198.51.100.7, 203.0.113.9")
+    post_from(proxy, story, "Garbage header.", "not-an-address")
+
+    addresses = dict(Comment.objects.values_list("body", "ip_address"))
+    assert addresses["Via the proxy."] == "203.0.113.9"
+    assert addresses["Garbage header."] == "10.0.0.1"
+
+
+def test_spoofed_forwarded_for_does_not_escape_the_flood_limit():
+    stories = [make_article() for _ in range(3)]
+    client = Client(REMOTE_ADDR="198.51.100.30")
+
+    for i in range(8):
+        post_from(client, stories[i % 3], f"Flood {i}.", f"203.0.113.{i}")
+
+    assert Comment.objects.count() == 5
