@@ -5,6 +5,7 @@ SECRET_KEY or ALLOWED_HOSTS stops start-up instead of falling back to a developm
 value. `make run` and `make test` provide both for a local checkout.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.sitemaps",
     "csp",
+    "axes",
     "articles",
     "comments",
 ]
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Inside CSRF's middleware, so the CSRF cookie is set for the tokens it fills in.
     "newsroom.pagecache.ReaderPageCacheMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its refusal page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -197,6 +201,19 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
+
+# Admin sign-in: after AXES_FAILURE_LIMIT failures an account, and separately an address,
+# is locked out for AXES_COOLOFF_MINUTES (django-axes, counted in the database).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "comments.views.client_ip"  # X-Forwarded-For only from TRUSTED_PROXIES
 
 LOGGING = {
     "version": 1,

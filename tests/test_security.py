@@ -135,3 +135,51 @@ def test_spoofed_forwarded_for_does_not_escape_the_flood_limit():
         post_from(client, stories[i % 3], f"Flood {i}.", f"203.0.113.{i}")
 
     assert Comment.objects.count() == 5
+
+
+# Admin sign-in throttling
+
+
+LOGIN = "/admin/login/"
+
+
+def sign_in(client, username, password):
+    return client.post(LOGIN, {"username": username, "password": password, "next": "/admin/"})
+
+
+@pytest.fixture
+def editor_account():
+    return User.objects.create_user("eda", password="the-right-passphrase", is_staff=True)
+
+
+def test_an_account_is_locked_after_five_failures_from_anywhere(editor_account):
+    for n in range(5):
+        sign_in(Client(REMOTE_ADDR=f"198.51.100.{n}"), "eda", "wrong")
+
+    response = sign_in(Client(REMOTE_ADDR="198.51.100.99"), "eda", "the-right-passphrase")
+
+    assert response.status_code == 429
+    assert "Too many sign-in attempts" in response.content.decode()
+
+
+def test_an_address_is_locked_after_five_failures_whatever_the_account(editor_account):
+    attacker = Client(REMOTE_ADDR="203.0.113.50")
+    for n in range(5):
+        sign_in(attacker, f"guess{n}", "wrong")
+
+    assert sign_in(attacker, "eda", "the-right-passphrase").status_code == 429
+    colleague = sign_in(Client(REMOTE_ADDR="203.0.113.51"), "eda", "the-right-passphrase")
+    assert colleague.status_code == 302
+
+
+def test_a_success_before_the_limit_resets_the_count(editor_account):
+    client = Client(REMOTE_ADDR="192.0.2.10")
+    for _ in range(4):
+        sign_in(client, "eda", "wrong")
+    assert sign_in(client, "eda", "the-right-passphrase").status_code == 302
+    client.logout()
+
+    for _ in range(4):
+        sign_in(client, "eda", "wrong")
+
+    assert sign_in(client, "eda", "the-right-passphrase").status_code == 302
