@@ -40,6 +40,25 @@ def make_article(**fields) -> Article:
     return Article.objects.create(**fields)
 
 
+def bulk_stories(section: Section, number: int, **fields) -> None:
+    """Many published stories in one INSERT, newest first (bulk inserts skip save())."""
+    now = timezone.now()
+    Article.objects.bulk_create(
+        Article(
+            headline=f"Bulk story {i}",
+            slug=f"bulk-story-{i}",
+            section=section,
+            body="Text of a bulk story.",
+            teaser=f"Teaser {i}.",
+            status=Article.Status.PUBLISHED,
+            published_at=now - timedelta(minutes=i + 1),
+            publication_date=timezone.localdate(now - timedelta(minutes=i + 1)),
+            **fields,
+        )
+        for i in range(number)
+    )
+
+
 def make_comments(article: Article, number: int, **fields) -> list[Comment]:
     thread, _ = Thread.objects.get_or_create(article=article)
     start = timezone.now() - timedelta(days=1)

@@ -16,7 +16,13 @@ from django.views.defaults import server_error
 
 from articles.models import Article
 from tests.conftest import SEED_STORY_URL, assert_in_order, page_text
-from tests.factories import make_article, make_comments, make_section, make_topic
+from tests.factories import (
+    bulk_stories,
+    make_article,
+    make_comments,
+    make_section,
+    make_topic,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,24 +31,6 @@ NS = {
     "news": "http://www.google.com/schemas/sitemap-news/0.9",
     "atom": "http://www.w3.org/2005/Atom",
 }
-
-
-def bulk_stories(section, number: int, **fields) -> None:
-    now = timezone.now()
-    Article.objects.bulk_create(
-        Article(
-            headline=f"Bulk story {i}",
-            slug=f"bulk-story-{i}",
-            section=section,
-            body="Text of a bulk story.",
-            teaser=f"Teaser {i}.",
-            status=Article.Status.PUBLISHED,
-            published_at=now - timedelta(minutes=i + 1),
-            publication_date=timezone.localdate(now - timedelta(minutes=i + 1)),
-            **fields,
-        )
-        for i in range(number)
-    )
 
 
 def query_count(client, url: str) -> int:

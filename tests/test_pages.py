@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from tests.conftest import SEED_STORY_URL, assert_in_order, page_text
-from tests.factories import make_article, make_section, make_topic
+from tests.factories import bulk_stories, make_article, make_section, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -157,18 +157,7 @@ def test_home_and_section_pages_keep_a_fixed_query_budget(
     client, django_assert_max_num_queries, stories
 ):
     section = make_section()
-    Article.objects.bulk_create(
-        Article(
-            headline=f"Bulk story {i}",
-            slug=f"bulk-story-{i}",
-            section=section,
-            body="Text.",
-            status=Article.Status.PUBLISHED,
-            published_at=timezone.now() - timedelta(minutes=i),
-            publication_date=timezone.localdate(),  # bulk inserts skip save()
-        )
-        for i in range(stories)
-    )
+    bulk_stories(section, stories)
     with django_assert_max_num_queries(6):
         assert client.get("/").status_code == 200
     with django_assert_max_num_queries(5):
