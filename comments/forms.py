@@ -34,6 +34,19 @@ def form_token(article_pk: int, issued_at: float | None = None) -> str:
     return signing.dumps({"a": article_pk, "t": issued}, salt=TOKEN_SALT)
 
 
+# Bidirectional overrides and isolates can make text read differently from what it is
+# (a classic spoofing trick); a comment carrying them is refused with a message.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def refuse_bidi_controls(value: str) -> None:
+    if BIDI_CONTROLS.search(value):
+        raise forms.ValidationError(
+            "Please remove the invisible text-direction characters from your text.",
+            code="bidi",
+        )
+
+
 class CommentForm(forms.ModelForm):
     body = forms.CharField(
         label="Comment",
@@ -41,6 +54,7 @@ class CommentForm(forms.ModelForm):
         min_length=BODY_MIN_LENGTH,
         max_length=BODY_MAX_LENGTH,
         strip=True,
+        validators=[refuse_bidi_controls],
         error_messages={
             "required": "Please write a comment.",
             "min_length": "Your comment is too short: write at least %(limit_value)d characters.",
@@ -66,6 +80,7 @@ class CommentForm(forms.ModelForm):
     def __init__(self, *args, article, **kwargs):
         super().__init__(*args, **kwargs)
         self.article = article
+        self.fields["author_name"].validators.append(refuse_bidi_controls)
         if not self.is_bound:
             self.initial["token"] = form_token_marker(article.pk)
 
