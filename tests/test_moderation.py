@@ -240,3 +240,15 @@ def test_no_comment_lands_after_the_close_even_when_they_race():
     assert saved.count() == outcomes.count("saved")
     assert not saved.filter(created_at__gte=thread.closed_at).exists()
     assert thread.comment_count == saved.count()
+
+
+def test_reopened_past_its_deadline_the_thread_names_no_closing_date(client, settings, moderator):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 1
+    article = make_article(published_at=timezone.now() - timedelta(days=5))
+    client.post(f"/comments/thread/{article.pk}/reopen/")
+    client.logout()
+
+    text = page_text(client.get(article.get_absolute_url()))
+
+    assert "Comments are closed." not in text
+    assert "Comments close on" not in text

@@ -1,4 +1,5 @@
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
 
 from articles.cache import CSRF_MARKER
@@ -39,7 +40,9 @@ def comment_thread(context, article):
         moderator=moderator,
     )
     closes_at = listing.thread.auto_close_at(listing.policy)
-    if listing.is_open and closes_at is not None:
+    if not listing.is_open or (closes_at is not None and closes_at <= timezone.now()):
+        closes_at = None  # closed, or open past its deadline because a moderator reopened it
+    if closes_at is not None:
         # A cached copy of this page must not outlive the thread's automatic close.
         earlier = getattr(request, "page_expires_at", None)
         request.page_expires_at = min(closes_at, earlier) if earlier else closes_at
