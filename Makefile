@@ -20,7 +20,7 @@ LOCAL_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat $(DATA)/secret_key)}" \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1],$(HOST)}" \
 	HTTPS="$${HTTPS:-false}"
 
-.PHONY: run test check bench format manage install install-test browser redis clean-data
+.PHONY: run test check bench soak format manage install install-test browser redis clean-data
 
 run: install $(DATA)/secret_key
 	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
@@ -56,6 +56,12 @@ bench: install $(DATA)/secret_key
 	$(LOCAL_ENV) $(PY) manage.py generate_demo --stories $(BENCH_STORIES) --comments $(BENCH_COMMENTS)
 	$(LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(LOCAL_ENV) $(PY) tests/bench.py
+
+# Load and faults: a minute of readers and comment posters while a PostgreSQL of the
+# soak's own restarts and a worker is killed; checks every acknowledged comment is saved.
+soak: install $(DATA)/secret_key
+	$(LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(LOCAL_ENV) $(PY) tests/soak.py
 
 # Any manage.py command with the local settings: make manage ARGS="createsuperuser"
 manage: install $(DATA)/secret_key

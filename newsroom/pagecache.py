@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -22,6 +23,7 @@ from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from articles import cache as versions
 from articles.cache import CSRF_MARKER, fill_csrf
 from comments.forms import fill_form_tokens
+from newsroom.unavailable import unavailable_response
 
 
 def _listings(kwargs) -> list[str]:
@@ -92,6 +94,14 @@ class ReaderPageCacheMiddleware:
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        # Views called from here bypass the handler's process_exception chain: a
+        # database outage must still become the friendly 503.
+        try:
+            return self._serve(request, view_func, view_args, view_kwargs)
+        except (OperationalError, InterfaceError):
+            return unavailable_response()
+
+    def _serve(self, request, view_func, view_args, view_kwargs):
         view_name = request.resolver_match.view_name
         scopes_of = CACHEABLE.get(view_name)
         if scopes_of is None or request.method not in ("GET", "HEAD"):

@@ -183,3 +183,23 @@ def test_a_success_before_the_limit_resets_the_count(editor_account):
         sign_in(client, "eda", "wrong")
 
     assert sign_in(client, "eda", "the-right-passphrase").status_code == 302
+
+
+# The database away
+
+
+def test_a_database_outage_gets_a_friendly_503_not_a_500(rf):
+    from django.db import OperationalError
+
+    from newsroom.unavailable import DatabaseUnavailableMiddleware
+
+    def view(request):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    middleware = DatabaseUnavailableMiddleware(view)
+    response = middleware.process_exception(rf.get("/"), OperationalError("gone"))
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "Back in a moment" in response.content.decode()
+    assert middleware.process_exception(rf.get("/"), ValueError("a bug")) is None
