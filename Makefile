@@ -29,8 +29,7 @@ run: install $(DATA)/secret_key
 	@echo "Serving Newsroom at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	$(LOCAL_ENV) DEBUG=false $(VENV)/bin/gunicorn newsroom.wsgi \
 		--bind $(HOST):$(PORT) --worker-class gthread \
-		--workers $(WEB_WORKERS) --threads $(WEB_THREADS) --reuse-port \
-		--access-logfile -
+		--workers $(WEB_WORKERS) --threads $(WEB_THREADS) --reuse-port
 
 test: install-test browser redis $(AXE)
 	$(PY) -m pytest

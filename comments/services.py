@@ -5,6 +5,7 @@ Every action that depends on the thread being open takes the thread's row lock
 even when the two race.
 """
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +17,23 @@ from django.utils import timezone
 from articles import cache
 from articles.models import Article
 from comments.models import Comment, CommentReport, ModerationEvent, Policy, Thread, WatchedWord
+
+logger = logging.getLogger("comments.moderation")
+
+
+def _audit(event: ModerationEvent) -> None:
+    """The audit row is the record; the log line is for whoever watches the logs."""
+    logger.info(
+        "moderation",
+        extra={
+            "action": event.action,
+            "thread_pk": event.thread_id,  # "thread" is a LogRecord attribute already
+            "article": event.thread.article_id,
+            "comment": event.comment_id,
+            "actor": event.actor_id,
+            "reason": event.reason,
+        },
+    )
 
 
 class ThreadClosed(Exception):
@@ -162,11 +180,13 @@ def comment_report(*, comment_id: int, reason: str, reporter_key: str, ip: str |
             comment.status = Comment.Status.PENDING
             comment.held_reason = f"reported by {comment.report_count} readers"
             fields += ["status", "held_reason"]
-            ModerationEvent.objects.create(
-                thread=thread,
-                comment=comment,
-                action=ModerationEvent.Action.HIDE,
-                reason=comment.held_reason,
+            _audit(
+                ModerationEvent.objects.create(
+                    thread=thread,
+                    comment=comment,
+                    action=ModerationEvent.Action.HIDE,
+                    reason=comment.held_reason,
+                )
             )
         comment.save(update_fields=fields)
         if comment.status != Comment.Status.VISIBLE:
@@ -199,8 +219,10 @@ def comment_moderate(*, comment: Comment, action: str, actor, reason: str = "") 
             return False
         comment.status = new_status
         comment.save(update_fields=["status"])
-        ModerationEvent.objects.create(
-            thread=thread, comment=comment, action=action, actor=actor, reason=reason
+        _audit(
+            ModerationEvent.objects.create(
+                thread=thread, comment=comment, action=action, actor=actor, reason=reason
+            )
         )
         thread.refresh_comment_count()
         cache.bump(cache.story_scope(thread.article_id), cache.LISTINGS)
@@ -218,8 +240,10 @@ def thread_close(*, article: Article, actor, reason: str = "") -> bool:
         thread.closed_by = actor
         thread.close_reason = reason
         thread.save(update_fields=["closed_at", "closed_by", "close_reason"])
-        ModerationEvent.objects.create(
-            thread=thread, action=ModerationEvent.Action.CLOSE, actor=actor, reason=reason
+        _audit(
+            ModerationEvent.objects.create(
+                thread=thread, action=ModerationEvent.Action.CLOSE, actor=actor, reason=reason
+            )
         )
         cache.bump(cache.story_scope(article.pk))
     return True
@@ -237,8 +261,10 @@ def thread_reopen(*, article: Article, actor, reason: str = "") -> bool:
         thread.close_reason = ""
         thread.reopened_at = timezone.now()
         thread.save(update_fields=["closed_at", "closed_by", "close_reason", "reopened_at"])
-        ModerationEvent.objects.create(
-            thread=thread, action=ModerationEvent.Action.REOPEN, actor=actor, reason=reason
+        _audit(
+            ModerationEvent.objects.create(
+                thread=thread, action=ModerationEvent.Action.REOPEN, actor=actor, reason=reason
+            )
         )
         cache.bump(cache.story_scope(article.pk))
     return True

@@ -1,5 +1,6 @@
 """Production settings and the headers every response carries."""
 
+import json
 import re
 import secrets
 
@@ -8,7 +9,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from comments.models import Comment
-from tests.factories import comment_form_data, make_article
+from tests.factories import comment_form_data, make_article, make_comments
 from tests.test_settings import run
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +204,57 @@ def test_a_database_outage_gets_a_friendly_503_not_a_500(rf):
     assert response["Retry-After"] == "5"
     assert "Back in a moment" in response.content.decode()
     assert middleware.process_exception(rf.get("/"), ValueError("a bug")) is None
+
+
+# Structured logs
+
+
+def test_every_request_is_logged_with_its_outcome(client, caplog):
+    story = make_article()
+
+    with caplog.at_level("INFO", logger="newsroom.requests"):
+        client.get(story.get_absolute_url())
+        client.get("/no/such/page/")
+
+    records = [r for r in caplog.records if r.name == "newsroom.requests"]
+    assert [(r.method, r.path, r.status) for r in records] == [
+        ("GET", story.get_absolute_url(), 200),
+        ("GET", "/no/such/page/", 404),
+    ]
+    assert all(r.duration_ms >= 0 and r.remote_addr == "127.0.0.1" for r in records)
+
+
+def test_moderation_actions_are_logged_with_who_and_why(caplog):
+    from comments.services import comment_moderate, thread_close
+
+    story = make_article()
+    (comment,) = make_comments(story, 1)
+    moderator = User.objects.create_user("mod")
+
+    with caplog.at_level("INFO", logger="comments.moderation"):
+        comment_moderate(comment=comment, action="remove", actor=moderator, reason="Abuse.")
+        thread_close(article=story, actor=moderator, reason="Night.")
+
+    logged = [
+        (r.action, r.article, r.comment, r.actor, r.reason)
+        for r in caplog.records
+        if r.name == "comments.moderation"
+    ]
+    assert logged == [
+        ("remove", story.pk, comment.pk, moderator.pk, "Abuse."),
+        ("close", story.pk, None, moderator.pk, "Night."),
+    ]
+
+
+def test_log_lines_are_json_in_production():
+    code = (
+        "import django, logging; django.setup(); "
+        "logging.getLogger('comments.moderation').info('moderation', extra={'action': 'close'})"
+    )
+    result = run(
+        ["-c", code], SECRET_KEY="s" * 50, ALLOWED_HOSTS="x", DATABASE_URL="postgres://x@y/z"
+    )
+
+    line = result.stderr.strip().splitlines()[-1]
+    assert json.loads(line)["action"] == "close"
+    assert json.loads(line)["name"] == "comments.moderation"
