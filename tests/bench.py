@@ -9,7 +9,6 @@ errors, each page's ratio to the static file and each worker's memory.
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 import psutil
+from servers import free_port, gunicorn_command  # run as a script: tests/ is on the path
 
 REPO = Path(__file__).resolve().parent.parent
 DURATION = os.environ.get("BENCH_DURATION", "8s")
@@ -41,28 +41,15 @@ end
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def server(env: dict, port: int):
     process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "newsroom.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--worker-class",
-            "gthread",
-            "--workers",
-            env.get("WEB_WORKERS", "2"),
-            "--threads",
-            env.get("WEB_THREADS", "4"),
-            "--reuse-port",
-        ],
+        gunicorn_command(
+            port,
+            workers=env.get("WEB_WORKERS", "2"),
+            threads=env.get("WEB_THREADS", "4"),
+            extra=["--reuse-port"],
+        ),
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,

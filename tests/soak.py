@@ -11,7 +11,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import psutil
 import psycopg2
+from servers import free_port, gunicorn_command  # run as a script: tests/ is on the path
 
 REPO = Path(__file__).resolve().parent.parent
 SECONDS = int(os.environ.get("SOAK_SECONDS", "60"))
@@ -41,12 +41,6 @@ READ_PATHS = [
 ]
 TIMEOUT = 10
 LOG = Path(tempfile.gettempdir()) / "newsroom-soak-server.log"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class OwnPostgres:
@@ -193,20 +187,7 @@ def main() -> None:
             subprocess.run([sys.executable, "manage.py", *command], cwd=REPO, env=env, check=True)
         port = free_port()
         gunicorn = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "newsroom.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--worker-class",
-                "gthread",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-                "--timeout",
-                "30",
-            ],
+            gunicorn_command(port, extra=["--timeout", "30"]),
             cwd=REPO,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -21,6 +21,7 @@ from comments.models import Comment, SectionPolicy, Thread
 from comments.services import comment_moderate, thread_close, thread_reopen
 from tests.conftest import page_text
 from tests.factories import comment_form_data, make_article, make_comments, make_topic
+from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -251,12 +252,6 @@ def test_search_is_not_cached(client):
 
 
 # Redis: a real server of the test's own, stopped mid-test
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -1,0 +1,29 @@
+"""For the tests and scripts (make bench, make soak) that start servers of their own on
+the loopback: a free port, and the production server's command line."""
+
+import socket
+import sys
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gunicorn_command(port: int, *, workers: str = "2", threads: str = "4", extra=()) -> list[str]:
+    """gunicorn as make run starts it: gthread workers, here on a loopback port."""
+    return [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "newsroom.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        workers,
+        "--threads",
+        threads,
+        *extra,
+    ]
