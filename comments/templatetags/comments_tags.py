@@ -64,8 +64,6 @@ def comment_thread(context, article):
     kept.pop("reply_to", None)
     kept.pop("cpage", None)
     return {
-        "request": request,
-        "csrf_token": context.get("csrf_token"),
         "article": article,
         "listing": listing,
         "thread": listing.thread,
