@@ -13,6 +13,9 @@ WEB_THREADS ?= 4
 AXE_VERSION := 4.14.1
 # axe-core (npm) checks accessibility in the browser tests; it lives beside the venv.
 AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
+# Mozilla's HTTP Observatory (npm) grades the production headers in a test.
+OBSERVATORY_VERSION := 1.4.8
+OBSERVATORY := $(VENV)/observatory/node_modules/@mdn/mdn-http-observatory
 
 # Local runs keep a generated secret in the git-ignored data folder; a SECRET_KEY or
 # ALLOWED_HOSTS already in the environment wins.
@@ -20,7 +23,7 @@ LOCAL_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat $(DATA)/secret_key)}" \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1],$(HOST)}" \
 	HTTPS="$${HTTPS:-false}"
 
-.PHONY: run test check bench soak format manage install install-test browser redis clean-data
+.PHONY: run test check bench soak format manage install install-test browser redis node clean-data
 
 run: install $(DATA)/secret_key
 	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
@@ -31,7 +34,7 @@ run: install $(DATA)/secret_key
 		--bind $(HOST):$(PORT) --worker-class gthread \
 		--workers $(WEB_WORKERS) --threads $(WEB_THREADS) --reuse-port
 
-test: install-test browser redis $(AXE)
+test: install-test browser redis $(AXE) $(OBSERVATORY)/conf/hsts-preload.json
 	$(PY) -m pytest
 
 check: install-test $(DATA)/secret_key
@@ -47,9 +50,7 @@ check: install-test $(DATA)/secret_key
 BENCH_STORIES ?= 100000
 BENCH_COMMENTS ?= 1000000
 bench: install $(DATA)/secret_key
-	@command -v wrk >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
-		else sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; fi; }
+	@command -v wrk >/dev/null || { $(call apt_install,wrk); }
 	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
 	$(LOCAL_ENV) $(PY) manage.py load_demo
 	$(LOCAL_ENV) $(PY) manage.py generate_demo --stories $(BENCH_STORIES) --comments $(BENCH_COMMENTS)
@@ -85,23 +86,33 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/bin/python
 	$(PY) -m pip install --quiet ".[test]"
 	touch $@ $(VENV)/.installed
 
+# Debian packages the tests need, installed when missing (as root, or through sudo).
+apt_install = if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(1) >/dev/null; \
+	else sudo apt-get update -qq && sudo apt-get install -y -qq $(1) >/dev/null; fi
+
 # Browser tests drive Debian's chromium; Playwright never downloads a browser of its own.
+# The Observatory test makes its own TLS certificate with openssl.
 browser:
-	@command -v chromium >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+	@command -v chromium >/dev/null || { $(call apt_install,chromium); }
+	@command -v openssl >/dev/null || { $(call apt_install,openssl); }
 
 # A test stops a Redis server of its own (never the machine's): it needs the binary.
 redis:
-	@command -v redis-server >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; \
-		else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server >/dev/null; fi; }
+	@command -v redis-server >/dev/null || { $(call apt_install,redis-server); }
 
-$(AXE):
-	@command -v npm >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq npm >/dev/null; \
-		else sudo apt-get update -qq && sudo apt-get install -y -qq npm >/dev/null; fi; }
+node:
+	@command -v npm >/dev/null || { $(call apt_install,npm); }
+
+$(AXE): | node
 	npm install --silent --no-audit --no-fund --prefix $(VENV)/axe axe-core@$(AXE_VERSION)
+
+# Its install scripts download Chromium's HSTS preload list and a CA bundle; a scan of
+# our own loopback server needs neither (localhost is not preloaded, and the test trusts
+# its own certificate), so they are skipped and the preload list is empty.
+$(OBSERVATORY)/conf/hsts-preload.json: | node
+	npm install --silent --no-audit --no-fund --ignore-scripts --prefix $(VENV)/observatory \
+		@mdn/mdn-http-observatory@$(OBSERVATORY_VERSION)
+	echo '{}' > $@
 
 $(DATA)/secret_key:
 	mkdir -p $(DATA)

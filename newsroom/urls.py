@@ -13,6 +13,7 @@ def media(request, path):
     machine. Behind a CDN or with an object store, the storage's own URLs take over."""
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
     patch_cache_control(response, public=True, max_age=7 * 24 * 60 * 60)
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
 
 

@@ -335,7 +335,10 @@ def test_editor_uploads_a_lead_photo_shown_with_caption_and_alt(client, editor, 
         f'<img src="/media/{story.lead_photo.name}" alt="Rehman Malik at a news conference"' in html
     )
     assert 'width="40" height="30"' in html
-    assert client.get(f"/media/{story.lead_photo.name}").status_code == 200
+    served = client.get(f"/media/{story.lead_photo.name}")
+    assert served.status_code == 200
+    # Feed readers and other sites may show the photo; pages stay same-origin.
+    assert served["Cross-Origin-Resource-Policy"] == "cross-origin"
 
 
 def test_a_file_that_is_not_an_image_is_refused_clearly(client, editor, media):

@@ -45,6 +45,7 @@ def test_pages_carry_the_security_headers(client):
     assert "camera=()" in response["Permissions-Policy"]
     assert "geolocation=()" in response["Permissions-Policy"]
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response["Cross-Origin-Resource-Policy"] == "same-origin"
 
 
 def test_https_requests_get_hsts(settings):
