@@ -1,4 +1,5 @@
 import re
+import secrets
 import time
 
 from django import forms
@@ -13,6 +14,17 @@ BODY_MAX_LENGTH = 5000
 TOKEN_SALT = "comments.form"
 # The error code of a submission refused quietly: the reader sees a neutral message.
 REFUSED = "refused"
+# The error codes of a form that can no longer send: it is shown again, text kept.
+EXPIRED = "expired"
+ALREADY_USED = "already_used"
+EXPIRED_MESSAGE = (
+    "This page was open for a long time, so your comment was not sent. "
+    "Your text is kept below: send it again."
+)
+ALREADY_USED_MESSAGE = (
+    "This form has already sent a comment, so this one was not sent. "
+    "Your text is kept below: send it again to post it as a new comment."
+)
 
 
 # Cached story pages carry this marker instead of a token; each response gets a fresh
@@ -29,9 +41,11 @@ def fill_form_tokens(html: str) -> str:
 
 
 def form_token(article_pk: int, issued_at: float | None = None) -> str:
-    """A signed note of which story the form belongs to and when it was served."""
+    """A signed note of which story the form belongs to, when it was served, and a
+    one-time number: each form sends one comment."""
     issued = int(issued_at if issued_at is not None else time.time())
-    return signing.dumps({"a": article_pk, "t": issued}, salt=TOKEN_SALT)
+    nonce = secrets.token_urlsafe(12)
+    return signing.dumps({"a": article_pk, "t": issued, "n": nonce}, salt=TOKEN_SALT)
 
 
 # Bidirectional overrides and isolates can make text read differently from what it is
@@ -86,22 +100,44 @@ class CommentForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("website") or not self.token_is_fresh(self.data.get("token", "")):
+        token = self.token_payload(self.data.get("token", ""))
+        if cleaned.get("website") or token is None:
             raise forms.ValidationError("Refused.", code=REFUSED)
+        age = time.time() - token["t"]
+        if age < settings.COMMENTS_FORM_MIN_SECONDS:
+            raise forms.ValidationError("Refused.", code=REFUSED)
+        if age > settings.COMMENTS_FORM_MAX_SECONDS:
+            raise forms.ValidationError(EXPIRED_MESSAGE, code=EXPIRED)
+        cleaned["form_nonce"] = token["n"]
         return cleaned
 
-    def token_is_fresh(self, token: str) -> bool:
-        """Served for this story, at least a few seconds and at most a few hours ago."""
+    def token_payload(self, token: str) -> dict | None:
+        """The form's signed note, when it is ours, whole and for this story."""
         try:
             payload = signing.loads(token, salt=TOKEN_SALT)
         except signing.BadSignature:
-            return False
+            return None
         if not isinstance(payload, dict) or payload.get("a") != self.article.pk:
-            return False
-        if not isinstance(payload.get("t"), int):
-            return False
-        age = time.time() - payload["t"]
-        return settings.COMMENTS_FORM_MIN_SECONDS <= age <= settings.COMMENTS_FORM_MAX_SECONDS
+            return None
+        if not isinstance(payload.get("t"), int) or not isinstance(payload.get("n"), str):
+            return None
+        return payload
+
+    def already_used(self) -> None:
+        self.add_error(None, forms.ValidationError(ALREADY_USED_MESSAGE, code=ALREADY_USED))
+
+    @property
+    def needs_new_token(self) -> bool:
+        return self.has_error(NON_FIELD_ERRORS, code=EXPIRED) or self.has_error(
+            NON_FIELD_ERRORS, code=ALREADY_USED
+        )
+
+    def renew_token(self) -> None:
+        """A new token for the form shown again with the reader's text. It is dated the
+        minimum time back: the reader has spent at least that long with this text."""
+        issued_at = time.time() - settings.COMMENTS_FORM_MIN_SECONDS
+        self.data = self.data.copy()
+        self.data["token"] = form_token(self.article.pk, issued_at)
 
     @property
     def refused(self) -> bool:

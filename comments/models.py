@@ -182,6 +182,9 @@ class Comment(models.Model):
     held_reason = models.CharField("Why it was held", max_length=255, blank=True, editable=False)
     report_count = models.PositiveIntegerField("Reports", default=0, editable=False)
     ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    # The one-time number of the form that sent it: a form sends one comment, so a
+    # captured form cannot be replayed with other text. Empty for comments from elsewhere.
+    form_nonce = models.CharField("Form nonce", max_length=32, blank=True, editable=False)
 
     objects = CommentQuerySet.as_manager()
 
@@ -205,6 +208,11 @@ class Comment(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(depth__lte=MAX_DEPTH), name="comment_depth_limit"
+            ),
+            models.UniqueConstraint(
+                fields=["form_nonce"],
+                condition=~models.Q(form_nonce=""),
+                name="comment_form_nonce_once",
             ),
             models.CheckConstraint(
                 condition=models.Q(parent__isnull=True, root__isnull=True, depth=0)

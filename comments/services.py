@@ -44,6 +44,10 @@ class Flooding(Exception):
     """Too many comments from one address in a short time."""
 
 
+class FormAlreadyUsed(Exception):
+    """The form that sent this has sent a comment already: nothing is saved."""
+
+
 class CommentUnavailable(Exception):
     """The comment replied to or reported is not in this thread, or not visible."""
 
@@ -100,6 +104,7 @@ def comment_post(
     author_email: str,
     body: str,
     ip: str | None,
+    form_nonce: str = "",
 ) -> Posted:
     """Save a reader's comment or reply, applying the thread's rules in order."""
     with transaction.atomic():
@@ -117,6 +122,10 @@ def comment_post(
         )
         if earlier is not None:
             return Posted(earlier, held=earlier.status != Comment.Status.VISIBLE, duplicate=True)
+        # After the duplicate check: the same form sending the same text twice (a double
+        # click) shows the comment it sent; sending other text is a replay.
+        if form_nonce and Comment.objects.filter(form_nonce=form_nonce).exists():
+            raise FormAlreadyUsed
         recent_from_ip = Comment.objects.filter(
             ip_address=ip,
             created_at__gte=now - timedelta(seconds=settings.COMMENTS_FLOOD_WINDOW),
@@ -145,6 +154,7 @@ def comment_post(
             status=Comment.Status.PENDING if reasons else Comment.Status.VISIBLE,
             held_reason="; ".join(reasons),
             ip_address=ip,
+            form_nonce=form_nonce,
         )
         if not reasons:
             thread.refresh_comment_count()

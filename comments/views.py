@@ -15,6 +15,7 @@ from comments.services import (
     MODERATION,
     CommentUnavailable,
     Flooding,
+    FormAlreadyUsed,
     ThreadClosed,
     comment_moderate,
     comment_post,
@@ -53,6 +54,14 @@ def comment_url(comment: Comment) -> str:
     return f"{comment.thread.article.get_absolute_url()}{query}#comment-{comment.pk}"
 
 
+def _story_with_form(request, article, form):
+    """The story again, with the errors next to the fields and the reader's text kept."""
+    if form.needs_new_token:
+        form.renew_token()
+    context = {"article": article, "current_section": article.section, "comment_form": form}
+    return render(request, "articles/article_detail.html", context, status=400)
+
+
 @require_POST
 def post_comment(request, article_pk):
     article = get_object_or_404(
@@ -63,9 +72,7 @@ def post_comment(request, article_pk):
         if form.refused:
             messages.error(request, NEUTRAL_REFUSAL)
             return redirect(article)
-        # The story again, with the errors next to the fields and the reader's text kept.
-        context = {"article": article, "current_section": article.section, "comment_form": form}
-        return render(request, "articles/article_detail.html", context, status=400)
+        return _story_with_form(request, article, form)
     try:
         posted = comment_post(
             article=article,
@@ -74,7 +81,11 @@ def post_comment(request, article_pk):
             author_email=form.cleaned_data["author_email"],
             body=form.cleaned_data["body"],
             ip=client_ip(request),
+            form_nonce=form.cleaned_data["form_nonce"],
         )
+    except FormAlreadyUsed:
+        form.already_used()
+        return _story_with_form(request, article, form)
     except ThreadClosed:
         messages.error(request, CLOSED)
         return redirect(article)

@@ -1,10 +1,14 @@
 """Comment abuse as an attacker would send it: each is refused with a clear 4xx or a
 neutral message, nothing that should not be is saved, nothing is reflected unescaped."""
 
+import re
+
 import pytest
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils.html import escape
 
+from comments.forms import ALREADY_USED_MESSAGE
 from comments.models import Comment
 from tests.factories import comment_form_data, make_article, make_comments
 
@@ -69,6 +73,46 @@ def test_tampered_timestamp_is_refused_quietly(client):
 
     assert "could not be posted" in response.content.decode()
     assert not Comment.objects.exists()
+
+
+def test_a_replayed_form_cannot_send_other_text(client):
+    story = make_article()
+    captured = comment_form_data(story, body="The first comment.")
+    assert client.post(f"/comments/post/{story.pk}/", captured).status_code == 302
+
+    replayed = {**captured, "body": "<b>Spam</b> sent again with the captured form."}
+    response = client.post(f"/comments/post/{story.pk}/", replayed)
+
+    assert response.status_code == 400
+    assert list(Comment.objects.values_list("body", flat=True)) == ["The first comment."]
+    page = response.content.decode()
+    assert ALREADY_USED_MESSAGE in page
+    assert "&lt;b&gt;Spam&lt;/b&gt; sent again" in page and "<b>Spam</b>" not in page
+    new_token = re.search(r'name="token" value="([^"]+)"', page)[1]
+    assert new_token != captured["token"]
+
+
+def test_the_same_form_and_text_twice_shows_the_first_comment(client):
+    """A double click: the second request is not a replay, and nothing is saved twice."""
+    story = make_article()
+    data = comment_form_data(story, body="Clicked twice.")
+
+    first = client.post(f"/comments/post/{story.pk}/", data)
+    second = client.post(f"/comments/post/{story.pk}/", data)
+
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"]
+    assert Comment.objects.count() == 1
+
+
+def test_the_database_keeps_a_form_to_one_comment(client):
+    story = make_article()
+    (comment,) = make_comments(story, 1)
+    Comment.objects.filter(pk=comment.pk).update(form_nonce="n0nce")
+    (other,) = make_comments(story, 1)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Comment.objects.filter(pk=other.pk).update(form_nonce="n0nce")
 
 
 @pytest.mark.parametrize("parent", ["999999", "-1", "0", "abc", "1.5", "1e3"])
