@@ -57,9 +57,9 @@ bench: install $(DATA)/secret_key
 	$(LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(LOCAL_ENV) $(PY) tests/bench.py
 
-# Load and faults: a minute of readers and comment posters while a PostgreSQL of the
+# Load and faults: a minute of locust's readers and comment posters while a PostgreSQL of the
 # soak's own restarts and a worker is killed; checks every acknowledged comment is saved.
-soak: install $(DATA)/secret_key
+soak: install-test $(DATA)/secret_key
 	$(LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(LOCAL_ENV) $(PY) tests/soak.py
 

@@ -1,26 +1,22 @@
-"""make soak: readers and comment posters against the production server for a minute,
-while PostgreSQL restarts and a gunicorn worker is killed; then every comment that got
-a success answer is looked for in the database.
+"""make soak: locust's readers and comment posters (tests/soak_load.py) against the
+production server for a minute, while PostgreSQL restarts and a gunicorn worker is
+killed; then every comment that got a success answer is looked for in the database.
 
 It runs a PostgreSQL of its own (the embedded binaries, on a free port, in a temporary
 folder), never the machine's or the project's, and removes it afterwards.
 """
 
+import json
 import os
-import random
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from collections import Counter
-from http.cookies import SimpleCookie
 from pathlib import Path
 
 import psutil
@@ -31,16 +27,13 @@ REPO = Path(__file__).resolve().parent.parent
 SECONDS = int(os.environ.get("SOAK_SECONDS", "60"))
 READERS = int(os.environ.get("SOAK_READERS", "6"))
 POSTERS = int(os.environ.get("SOAK_POSTERS", "3"))
-OPEN_STORY = "/news/10/drones-sovereignty-and-the-price-of-silence/"
-READ_PATHS = [
-    "/",
-    "/news/1/malik-says-isi-chief-will-press-us-to-end-drone-strikes/",
-    "/section/pakistan/",
-    OPEN_STORY,
-    "/search/?q=drone",
-]
+OPEN_STORY_PK = 10
+# The client gives up on an answer after this long (a hang); the site must be back
+# within RECOVERY_LIMIT of the database.
 TIMEOUT = 10
+RECOVERY_LIMIT = 5
 LOG = Path(tempfile.gettempdir()) / "newsroom-soak-server.log"
+LOAD_LOG = Path(tempfile.gettempdir()) / "newsroom-soak-locust.log"
 
 
 class OwnPostgres:
@@ -90,83 +83,57 @@ class OwnPostgres:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-OPENER = urllib.request.build_opener(NoRedirect)
-
-
-def fetch(url: str, data: bytes | None = None, headers=None):
-    """(status, headers, body, seconds); status 0 when no answer came."""
-    started = time.monotonic()
-    request = urllib.request.Request(url, data=data, headers=headers or {})
+def status_of(url: str) -> int:
     try:
-        with OPENER.open(request, timeout=TIMEOUT) as response:
-            return response.status, response.headers, response.read(), time.monotonic() - started
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
     except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read(), time.monotonic() - started
+        return error.code
     except OSError:
-        return 0, {}, b"", time.monotonic() - started
+        return 0
 
 
-class Soak:
-    def __init__(self, base: str):
-        self.base = base
-        self.stop_at = time.monotonic() + SECONDS
-        self.lock = threading.Lock()
-        self.statuses = Counter()
-        self.slowest = 0.0
-        self.ok_times: list[float] = []
-        self.acknowledged: list[str] = []
-        self.sent = 0
+def make_form_tokens(env: dict, count: int) -> Path:
+    """Comment-form tokens for the posters, made by the project's own code with the
+    server's key, dated 10 s back (the form's minimum age has passed): one per comment."""
+    code = (
+        "import time; from comments.forms import form_token; "
+        f"issued = time.time() - 10; print(*(form_token({OPEN_STORY_PK}, issued) "
+        f"for _ in range({count})), sep='\\n')"
+    )
+    tokens = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    path = Path(tempfile.mkstemp(prefix="newsroom-soak-tokens-")[1])
+    path.write_text(tokens)
+    return path
 
-    def record(self, status: int, seconds: float) -> None:
-        with self.lock:
-            self.statuses[status] += 1
-            self.slowest = max(self.slowest, seconds)
-            if status == 200:
-                self.ok_times.append(time.monotonic())
 
-    def reader(self) -> None:
-        while time.monotonic() < self.stop_at:
-            status, _, _, seconds = fetch(self.base + random.choice(READ_PATHS))
-            self.record(status, seconds)
-
-    def poster(self, number: int) -> None:
-        status, headers, body, _ = fetch(self.base + OPEN_STORY)
-        while status != 200 and time.monotonic() < self.stop_at:
-            time.sleep(0.5)
-            status, headers, body, _ = fetch(self.base + OPEN_STORY)
-        html = body.decode()
-        cookie = SimpleCookie(headers["Set-Cookie"])["csrftoken"].value
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
-        token = re.search(r'name="token" value="([^"]+)"', html)[1]
-        time.sleep(3.5)  # the form refuses answers faster than a person types
-        count = 0
-        while time.monotonic() < self.stop_at:
-            count += 1
-            text = f"Soak comment {number}-{count}-{random.randrange(10**9)}."
-            data = urllib.parse.urlencode(
-                {
-                    "csrfmiddlewaretoken": csrf,
-                    "token": token,
-                    "body": text,
-                    "author_name": "Soak",
-                    "author_email": "",
-                    "website": "",
-                }
-            ).encode()
-            status, headers, _, seconds = fetch(
-                f"{self.base}/comments/post/10/", data, {"Cookie": f"csrftoken={cookie}"}
-            )
-            with self.lock:
-                self.sent += 1
-            self.record(status, seconds)
-            if status == 302 and "#comment-" in (headers.get("Location") or ""):
-                with self.lock:
-                    self.acknowledged.append(text)
+def locust_command(base: str) -> list[str]:
+    return [
+        str(Path(sys.executable).parent / "locust"),
+        "--locustfile",
+        str(REPO / "tests" / "soak_load.py"),
+        "--headless",
+        "--host",
+        base,
+        "--users",
+        str(READERS + POSTERS),
+        "--spawn-rate",
+        str(READERS + POSTERS),
+        "--run-time",
+        f"{SECONDS}s",
+        "--stop-timeout",
+        "15",
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+    ]
 
 
 def main() -> None:
@@ -180,6 +147,7 @@ def main() -> None:
     }
     database = OwnPostgres()
     server_log = open(LOG, "w")  # noqa: SIM115 — the server writes to it until the end
+    load_log = open(LOAD_LOG, "w")  # noqa: SIM115 — and locust to this one
     gunicorn = None
     try:
         env["DATABASE_URL"] = database.url
@@ -194,30 +162,43 @@ def main() -> None:
             stderr=server_log,
         )
         base = f"http://127.0.0.1:{port}"
-        while fetch(base + "/healthz")[0] != 200:
+        while status_of(base + "/healthz") != 200:
             time.sleep(0.3)
-        soak = Soak(base)
-        workers = [threading.Thread(target=soak.reader) for _ in range(READERS)]
-        workers += [threading.Thread(target=soak.poster, args=(n,)) for n in range(POSTERS)]
-        started = time.monotonic()
-        for worker in workers:
-            worker.start()
+        tokens = make_form_tokens(env, count=1000 * SECONDS)
+        client_log = tokens.with_suffix(".json")
+        load = subprocess.Popen(
+            locust_command(base),
+            cwd=REPO,
+            env={
+                **env,
+                "SOAK_FORM_TOKENS": str(tokens),
+                "SOAK_CLIENT_LOG": str(client_log),
+                "SOAK_TIMEOUT": str(TIMEOUT),
+            },
+            stdout=subprocess.DEVNULL,
+            stderr=load_log,
+        )
+        started = time.time()
 
         time.sleep(SECONDS / 3)
-        down_at = time.monotonic()
+        down_at = time.time()
         database.stop()
         time.sleep(3)
         database.start()
-        up_at = time.monotonic()
+        up_at = time.time()
 
         time.sleep(SECONDS / 3 - 3)
         psutil.Process(gunicorn.pid).children()[0].send_signal(signal.SIGKILL)
-        killed_at = time.monotonic()
+        killed_at = time.time()
 
-        for worker in workers:
-            worker.join()
-        elapsed = time.monotonic() - started
-        recovered = min((t for t in soak.ok_times if t >= up_at), default=None)
+        load.wait(timeout=SECONDS + 60)
+        elapsed = time.time() - started
+        client = json.loads(client_log.read_text())
+        tokens.unlink()
+        client_log.unlink()
+        statuses = Counter({int(status): n for status, n in client["statuses"].items()})
+        acknowledged = [c["text"] for c in client["comments"] if c["acknowledged"]]
+        recovered = min((t for t in client["ok_times"] if t >= up_at), default=None)
 
         connection = psycopg2.connect(database.url)
         with connection.cursor() as cursor:
@@ -234,31 +215,45 @@ def main() -> None:
             stored_count, real_count = cursor.fetchone()
         connection.close()
 
-        lost = [text for text in soak.acknowledged if saved.get(text, 0) != 1]
+        unacknowledged = dict(
+            sorted(
+                Counter(c["status"] for c in client["comments"] if not c["acknowledged"]).items()
+            )
+        )
+        lost = [text for text in acknowledged if saved.get(text, 0) != 1]
         doubled = [text for text, n in saved.items() if n > 1]
-        server_errors = {s: n for s, n in soak.statuses.items() if s >= 500 and s != 503}
-        recovery = f"{recovered - up_at:.2f} s" if recovered else "never"
+        server_errors = {s: n for s, n in statuses.items() if s >= 500 and s != 503}
+        recovery = recovered - up_at if recovered else None
         print(
-            f"\nmake soak: {elapsed:.0f} s, {READERS} readers and {POSTERS} comment posters "
-            f"against gunicorn gthread 2x4; PostgreSQL stopped for 3 s at "
+            f"\nmake soak: {elapsed:.0f} s, locust with {READERS} readers and {POSTERS} comment "
+            f"posters against gunicorn gthread 2x4; PostgreSQL stopped for 3 s at "
             f"{down_at - started:.0f} s, a worker killed (SIGKILL) at "
             f"{killed_at - started:.0f} s\n"
         )
         for label, value in [
-            ("answers by status", dict(sorted(soak.statuses.items()))),
-            ("503 while the database was away", soak.statuses.get(503, 0)),
+            ("answers by status", dict(sorted(statuses.items()))),
+            ("503 while the database was away", statuses.get(503, 0)),
             ("other 5xx", sum(server_errors.values())),
-            ("slowest answer", f"{soak.slowest:.2f} s"),
-            ("first 200 after PostgreSQL was back", recovery),
-            ("comments sent", soak.sent),
-            ("comments acknowledged (302 to the comment)", len(soak.acknowledged)),
+            ("slowest answer", f"{client['slowest']:.2f} s"),
+            ("first 200 after PostgreSQL was back", f"{recovery:.2f} s" if recovery else "never"),
+            ("comments sent", len(client["comments"])),
+            ("comments acknowledged (302 to the comment)", len(acknowledged)),
+            ("comments not acknowledged, by status", unacknowledged),
             ("comments saved", sum(saved.values())),
             ("acknowledged but missing", len(lost)),
             ("saved twice", len(doubled)),
             ("thread's stored count matches its rows", f"{stored_count == real_count}"),
         ]:
             print(f"{label + ':':<44} {value}")
-        failed = lost or doubled or server_errors or stored_count != real_count or recovered is None
+        failed = (
+            lost
+            or doubled
+            or server_errors
+            or stored_count != real_count
+            or recovery is None
+            or recovery > RECOVERY_LIMIT
+            or client["slowest"] >= TIMEOUT
+        )
         sys.exit(1 if failed else 0)
     finally:
         if gunicorn:
@@ -266,6 +261,7 @@ def main() -> None:
             gunicorn.wait(timeout=30)
         database.remove()
         server_log.close()
+        load_log.close()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,38 @@
+"""`make soak`, shortened, in every test run: locust's readers and comment posters while
+the soak's own PostgreSQL restarts and a gunicorn worker is killed. It must lose no
+acknowledged comment, save none twice, answer with nothing worse than a 503, and be
+back within 5 s of the database (tests/soak.py decides, and exits non-zero if not)."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_a_short_soak_loses_no_comment_through_a_database_restart_and_a_killed_worker(
+    tmp_path,
+):
+    # The server reads collectstatic's manifest from its data folder: the test run's own.
+    (tmp_path / "staticfiles").symlink_to(settings.STATIC_ROOT)
+
+    result = subprocess.run(
+        [sys.executable, "tests/soak.py"],
+        cwd=REPO,
+        env={**os.environ, "SOAK_SECONDS": "24", "NEWSROOM_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = dict(re.findall(r"^([^:\n]+):\s+(.+)$", result.stdout, re.M))
+    assert int(report["comments acknowledged (302 to the comment)"]) > 0
+    assert report["acknowledged but missing"] == "0"
+    assert report["saved twice"] == "0"
+    assert report["other 5xx"] == "0"
+    assert int(report["503 while the database was away"]) > 0
