@@ -44,9 +44,28 @@ def sanitize_body(body: str) -> str:
     return "\n\n".join(sanitize(block) for block in split_blocks(body))
 
 
+# Elements that hold blocks of their own: a blank line inside one does not end it.
+CONTAINER_OPENS = re.compile(r"<(?:ul|ol|blockquote)\b", re.IGNORECASE)
+CONTAINER_CLOSES = re.compile(r"</(?:ul|ol|blockquote)\s*>", re.IGNORECASE)
+
+
 def split_blocks(body: str) -> list[str]:
+    """Blocks at blank lines, except inside a list or quotation (a list whose items are
+    spaced out by blank lines stays one list, not items orphaned in paragraphs)."""
     normalized = body.replace("\r\n", "\n").replace("\r", "\n")
-    return [block.strip("\n") for block in re.split(r"\n[ \t]*\n", normalized) if block.strip()]
+    blocks = []
+    open_containers = 0
+    for chunk in re.split(r"\n[ \t]*\n", normalized):
+        if not chunk.strip():
+            continue
+        chunk = chunk.strip("\n")
+        if open_containers and blocks:
+            blocks[-1] += "\n\n" + chunk
+        else:
+            blocks.append(chunk)
+        opened = len(CONTAINER_OPENS.findall(chunk)) - len(CONTAINER_CLOSES.findall(chunk))
+        open_containers = max(0, open_containers + opened)
+    return blocks
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,21 @@ def test_body_keeps_allowed_formatting_and_strips_the_rest(client):
     assert "<p><h2>" not in body, "block elements are not wrapped in a paragraph"
 
 
+def test_a_list_spaced_out_by_blank_lines_stays_one_list(client):
+    story = make_article(
+        body="Before.\n\n<ul>\n<li>One</li>\n\n<li>Two</li>\n</ul>\n\n<blockquote>Said\n\nand said"
+        "</blockquote>\n\nAfter."
+    )
+
+    html = client.get(story.get_absolute_url()).content.decode()
+    body = html.split('<div class="story-body">')[1].split("</div>")[0]
+
+    assert "<ul>\n<li>One</li>\n\n<li>Two</li>\n</ul>" in body
+    assert "<blockquote>Said\n\nand said</blockquote>" in body
+    assert "<p><li>" not in body and body.count("<li>") == 2
+    assert body.count("<p>") == 2  # Before. and After.
+
+
 def test_body_that_bypassed_save_is_still_sanitised_on_display(client):
     story = make_article()
     Article.objects.filter(pk=story.pk).update(body="Hi <script>alert(1)</script> there")
