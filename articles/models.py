@@ -176,8 +176,13 @@ class Article(ChangesReaderPages):
         PUBLISHED = "published", "Published"
 
     headline = models.CharField("Headline", max_length=255)
+    # Stories are found by id (the slug in the address is for people); uniqueness per
+    # day has its own index, so the slug needs no index of its own.
     slug = models.SlugField(
-        "Slug", max_length=255, help_text="The story's address: words from the headline."
+        "Slug",
+        max_length=255,
+        db_index=False,
+        help_text="The story's address: words from the headline.",
     )
     section = models.ForeignKey(
         Section, verbose_name="Section", on_delete=models.PROTECT, related_name="articles"

@@ -35,6 +35,7 @@ def home(request):
         "lead": lead,
         "latest": latest,
         "by_section": [(s, by_section[s.pk]) for s in sections if by_section[s.pk]],
+        "all_sections": sections,
     }
     return render(request, "articles/home.html", context)
 

@@ -158,7 +158,7 @@ def test_home_and_section_pages_keep_a_fixed_query_budget(
 ):
     section = make_section()
     bulk_stories(section, stories)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         assert client.get("/").status_code == 200
     with django_assert_max_num_queries(5):
         assert client.get(section.get_absolute_url()).status_code == 200

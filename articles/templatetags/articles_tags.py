@@ -27,9 +27,13 @@ def newsroom_time(value):
     return f"{local:%B} {local.day}, {local.year} {local.hour % 12 or 12}:{local:%M} {meridiem}"
 
 
-@register.inclusion_tag("includes/section_nav.html")
-def section_nav(current=None):
-    return {"sections": Section.objects.all(), "current": current}
+@register.inclusion_tag("includes/section_nav.html", takes_context=True)
+def section_nav(context, current=None):
+    # A page that has read every section already (the home page) lends them.
+    sections = context.get("all_sections")
+    if sections is None:
+        sections = Section.objects.all()
+    return {"sections": sections, "current": current}
 
 
 @register.inclusion_tag("includes/more_from_section.html")
