@@ -136,6 +136,10 @@ def test_home_and_a_story_with_a_comment_form_score_a_plus(certificate, tmp_path
         assert report["tests"]["cross-origin-resource-policy"]["result"] == (
             "corp-implemented-with-same-origin"
         )
+    # No version banner: a server name at most, and no X-Powered-By.
+    headers = home["scan"]["responseHeaders"]
+    assert headers.get("server") == "gunicorn"
+    assert "x-powered-by" not in headers
     # The story's form sets the CSRF cookie: Secure and SameSite, as the scanner wants.
     assert story["tests"]["cookies"]["result"] == (
         "cookies-secure-with-httponly-sessions-and-samesite"
