@@ -1,10 +1,10 @@
 """The load of `make soak`, for locust: readers and comment posters on one story.
 
 tests/soak.py runs it headless (`locust -f tests/soak_load.py`) against its own server.
-It writes the client's side of the story to SOAK_CLIENT_LOG when it quits: every answer's
-status, the slowest answer, when each 200 came, and each comment sent with whether the
-server acknowledged it, so the soak can look for every acknowledged comment in the
-database afterwards.
+It writes the client's side of the story to SOAK_CLIENT_LOG when it quits: every
+answer's status, the slowest answer, when each 200 and each failure came, and each
+comment sent with whether the server acknowledged it, so the soak can look for every
+acknowledged comment in the database afterwards.
 """
 
 import json
@@ -39,6 +39,8 @@ with open(os.environ["SOAK_FORM_TOKENS"]) as tokens:
 statuses = Counter()
 slowest = 0.0
 ok_times: list[float] = []
+# When each answer that was not an answer came: 5xx, and 0 for a cut connection.
+failure_times: list[tuple[float, int]] = []
 comments: list[dict] = []
 
 
@@ -51,6 +53,8 @@ def record(response, response_time, exception, **_):
     slowest = max(slowest, response_time / 1000)
     if status == 200:
         ok_times.append(time.time())
+    elif status == 0 or status >= 500:
+        failure_times.append((time.time(), status))
 
 
 @events.quitting.add_listener
@@ -61,6 +65,7 @@ def write_client_log(environment, **_):
                 "statuses": statuses,
                 "slowest": slowest,
                 "ok_times": ok_times,
+                "failure_times": failure_times,
                 "comments": comments,
             },
             log,

@@ -35,4 +35,6 @@ def test_a_short_soak_loses_no_comment_through_a_database_restart_and_a_killed_w
     assert report["acknowledged but missing"] == "0"
     assert report["saved twice"] == "0"
     assert report["other 5xx"] == "0"
+    assert report["503 at any other time"] == "0"
+    assert report["cut connections at any other time"] == "0"
     assert int(report["503 while the database was away"]) > 0
