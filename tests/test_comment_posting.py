@@ -87,6 +87,22 @@ def test_bad_comment_is_refused_with_a_message_and_the_text_kept(client, body, m
     assert message in html
     assert 'value="Kept Name"' in html
     assert not Comment.objects.exists()
+    # Said at the top of the page too, with a way down to the form.
+    notice = html.index("Your comment was not sent.")
+    assert notice < html.index('class="story-body"')
+    assert '<a href="#comment-form">Go to the form</a>' in html[notice:]
+
+
+def test_a_bad_reply_points_to_the_reply_form(client):
+    article = make_article()
+    (comment,) = make_comments(article, 1)
+
+    response = post(client, article, parent=comment.pk, body="")
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert '<a href="#reply-form">Go to the form</a>' in html
+    assert 'id="reply-form"' in html
 
 
 def test_invalid_email_is_refused_next_to_the_field(client):
