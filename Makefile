@@ -30,9 +30,10 @@ run: install $(DATA)/secret_key
 	$(LOCAL_ENV) $(PY) manage.py load_demo
 	$(LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Serving Newsroom at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	@# No control socket: gunicorn 27's local admin interface is not used here.
 	$(LOCAL_ENV) DEBUG=false $(VENV)/bin/gunicorn newsroom.wsgi \
 		--bind $(HOST):$(PORT) --worker-class gthread \
-		--workers $(WEB_WORKERS) --threads $(WEB_THREADS) --reuse-port
+		--workers $(WEB_WORKERS) --threads $(WEB_THREADS) --reuse-port --no-control-socket
 
 test: install-test browser redis $(AXE) $(OBSERVATORY)/conf/hsts-preload.json
 	$(PY) -m pytest

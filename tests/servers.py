@@ -25,5 +25,8 @@ def gunicorn_command(port: int, *, workers: str = "2", threads: str = "4", extra
         workers,
         "--threads",
         threads,
+        # gunicorn 27's control socket is one path per user (~/.gunicorn/gunicorn.ctl)
+        # that every server on the machine would fight over; nothing here uses it.
+        "--no-control-socket",
         *extra,
     ]
