@@ -57,11 +57,24 @@ def thread_page(
         top_level = thread.comments.filter(parent=None)
     else:
         top_level = readers_top_level(thread)
-    page = Paginator(top_level.order_by(*ORDERS[order]), settings.COMMENTS_PER_PAGE).get_page(
-        page_number
+    page = _page(
+        top_level.order_by(*ORDERS[order]),
+        page_number,
+        likely_one_page=(not moderator and thread.comment_count <= settings.COMMENTS_PER_PAGE),
     )
     _attach_replies(list(page.object_list), moderator=moderator)
     return ThreadPage(thread, policy, thread.is_open(policy), page, order)
+
+
+def _page(ordered, page_number, *, likely_one_page: bool) -> Page:
+    """The page of top-level comments asked for. Most threads fit on one page: for them
+    one query fetching a row more than a page shows that it is so, and no COUNT runs."""
+    per_page = settings.COMMENTS_PER_PAGE
+    if likely_one_page:
+        rows = list(ordered[: per_page + 1])
+        if len(rows) <= per_page:
+            return Paginator(rows, per_page).get_page(page_number)
+    return Paginator(ordered, per_page).get_page(page_number)
 
 
 def _attach_replies(top_level: list[Comment], *, moderator: bool) -> None:

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from comments.models import Comment
+from comments.models import Comment, Thread
 from tests.conftest import assert_in_order, page_text
 from tests.factories import comment_form_data, make_article, make_comments, make_reply
 
@@ -76,6 +76,26 @@ def test_thread_pages_fifty_top_level_comments_with_their_replies(client):
     assert "Comments (61)" in first
 
 
+@pytest.mark.parametrize(
+    ("top_level", "pages"), [(50, 1), (51, 2)], ids=["exactly-a-page", "one-more"]
+)
+def test_a_thread_of_about_one_page_is_paged_exactly(
+    client, django_assert_max_num_queries, top_level, pages
+):
+    """One page needs no COUNT; the page boundary is found all the same, even when the
+    stored count says less than there is."""
+    article = make_article()
+    make_comments(article, top_level)
+    Thread.objects.filter(article=article).update(comment_count=10)
+
+    # A stale count costs the one wasted query of a guess that turned out wrong.
+    with django_assert_max_num_queries(10 if pages == 1 else 12):
+        text = page_text(client.get(article.get_absolute_url()))
+
+    assert "Comment number 49." in text and "Comment number 50." not in text
+    assert ("Comments page 1 of 2" in text) == (pages == 2)
+
+
 def test_reader_picks_newest_first(client):
     article = make_article()
     make_comments(article, 3)
@@ -124,4 +144,7 @@ def test_thread_query_count_is_fixed_whatever_its_size_and_depth(client):
     for parent in tops[:60]:
         make_reply(make_reply(parent))
 
-    assert queries_for(client, small) == queries_for(client, large)
+    # A thread on one page needs no COUNT; either way the budget holds, however many
+    # comments and replies there are.
+    assert queries_for(client, small) == 10
+    assert queries_for(client, large) == 11
