@@ -56,7 +56,8 @@ def topic_detail(request, slug):
 
 
 def article_detail(request, pk, slug):
-    stories = Article.objects.select_related("section", "thread")
+    # With the thread and its section's comment policy, which the comment thread shows.
+    stories = Article.objects.select_related("section__comment_policy", "thread")
     article = stories.published().filter(pk=pk).first()
     preview = article is None
     if preview:

@@ -39,17 +39,14 @@ def readers_top_level(thread: Thread):
 def thread_page(
     article: Article, *, order: str = "oldest", page_number=None, moderator: bool = False
 ) -> ThreadPage:
-    thread = (
-        Thread.objects.select_related("article__section__comment_policy")
-        .filter(article=article)
-        .first()
-    )
-    if thread is not None:
-        policy = Policy.of(getattr(thread.article.section, "comment_policy", None))
-    else:
+    # The story page loads the thread and the section's policy with the story
+    # (select_related); from anywhere else each costs a small query here.
+    try:
+        thread = article.thread
+    except Thread.DoesNotExist:
         # An unsaved thread stands in until the first comment creates the row.
         thread = Thread(article=article)
-        policy = Policy.for_section(article.section_id)
+    policy = Policy.of(getattr(article.section, "comment_policy", None))
     order = order if order in ORDERS else "oldest"
     if thread.pk is None:
         top_level = Comment.objects.none()

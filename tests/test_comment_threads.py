@@ -89,7 +89,7 @@ def test_a_thread_of_about_one_page_is_paged_exactly(
     Thread.objects.filter(article=article).update(comment_count=10)
 
     # A stale count costs the one wasted query of a guess that turned out wrong.
-    with django_assert_max_num_queries(10 if pages == 1 else 12):
+    with django_assert_max_num_queries(9 if pages == 1 else 11):
         text = page_text(client.get(article.get_absolute_url()))
 
     assert "Comment number 49." in text and "Comment number 50." not in text
@@ -146,5 +146,5 @@ def test_thread_query_count_is_fixed_whatever_its_size_and_depth(client):
 
     # A thread on one page needs no COUNT; either way the budget holds, however many
     # comments and replies there are.
-    assert queries_for(client, small) == 10
-    assert queries_for(client, large) == 11
+    assert queries_for(client, small) == 9
+    assert queries_for(client, large) == 10

@@ -155,7 +155,7 @@ def test_story_page_queries_do_not_grow_with_comments(
     article = make_article()
     make_comments(article, comments)
 
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(10):
         response = client.get(article.get_absolute_url())
 
     assert f"Comments ({comments})" in response.content.decode()
@@ -170,7 +170,7 @@ def test_story_page_query_count_is_fixed_for_6_and_500_comments(client):
             client.get(article.get_absolute_url())
         counts.append(len(queries))
     # A thread on one page needs no COUNT of its comments: one query fewer.
-    assert counts == [10, 11]
+    assert counts == [9, 10]
 
 
 def test_comment_text_is_escaped(client):

@@ -39,7 +39,7 @@ def section_nav(context, current=None):
 @register.inclusion_tag("includes/more_from_section.html")
 def more_from_section(article):
     """Stories an editor pinned to this one first, then the section's newest others."""
-    published = Article.objects.published().defer("body")
+    published = Article.objects.published().as_links()
     pinned = list(
         published.filter(pinned_in__article=article).order_by(
             "pinned_in__position", "pinned_in__pk"
@@ -60,7 +60,7 @@ def story_promos(article):
 
 @register.inclusion_tag("includes/from_the_newspaper.html")
 def from_the_newspaper():
-    stories = Article.objects.latest_print_edition().defer("body")[:FROM_THE_NEWSPAPER]
+    stories = Article.objects.latest_print_edition().as_links()[:FROM_THE_NEWSPAPER]
     return {"stories": stories}
 
 
