@@ -12,11 +12,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import connection, models
 from django.db.models import F, Subquery
-from django.urls import reverse
 from django.utils import timezone
 
 from articles import cache
 from articles.html import body_blocks, sanitize_body
+from articles.links import link
 
 SEARCH_CONFIG = "english"
 # Search snippets mark matches with private-use characters, turned into <mark> only
@@ -72,7 +72,7 @@ class Section(ChangesReaderPages):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:section", kwargs={"slug": self.slug})
+        return link("articles:section", slug=self.slug)
 
 
 class Topic(ChangesReaderPages):
@@ -87,7 +87,7 @@ class Topic(ChangesReaderPages):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:topic", kwargs={"slug": self.slug})
+        return link("articles:topic", slug=self.slug)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -294,7 +294,7 @@ class Article(ChangesReaderPages):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:article", kwargs={"pk": self.pk, "slug": self.slug})
+        return link("articles:article", pk=self.pk, slug=self.slug)
 
     def page_scopes(self) -> list[str]:
         return [cache.SITE, cache.story_scope(self.pk)]
