@@ -5,10 +5,12 @@ back within 5 s of the database (tests/soak.py decides, and exits non-zero if no
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -20,17 +22,24 @@ def test_a_short_soak_loses_no_comment_through_a_database_restart_and_a_killed_w
     # The server reads collectstatic's manifest from its data folder: the test run's own.
     (tmp_path / "staticfiles").symlink_to(settings.STATIC_ROOT)
 
-    result = subprocess.run(
+    soak = subprocess.Popen(
         [sys.executable, "tests/soak.py"],
         cwd=REPO,
         env={**os.environ, "SOAK_SECONDS": "24", "NEWSROOM_DATA_DIR": str(tmp_path)},
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=300,
+        start_new_session=True,  # a hung soak is stopped with its servers and locust
     )
+    try:
+        stdout, stderr = soak.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        os.killpg(soak.pid, signal.SIGKILL)
+        stdout, stderr = soak.communicate()
+        pytest.fail(f"the soak hung for 5 minutes:\n{stdout}{stderr}")
 
-    assert result.returncode == 0, result.stdout + result.stderr
-    report = dict(re.findall(r"^([^:\n]+):\s+(.+)$", result.stdout, re.M))
+    assert soak.returncode == 0, stdout + stderr
+    report = dict(re.findall(r"^([^:\n]+):\s+(.+)$", stdout, re.M))
     assert int(report["comments acknowledged (302 to the comment)"]) > 0
     assert report["acknowledged but missing"] == "0"
     assert report["saved twice"] == "0"
