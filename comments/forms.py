@@ -28,7 +28,8 @@ ALREADY_USED_MESSAGE = (
 
 
 # Cached story pages carry this marker instead of a token; each response gets a fresh
-# token in its place, so the timing check stays exact however long the page is cached.
+# token in its place, so the timing check stays exact however long the page is cached
+# and no two readers share a one-time number.
 FORM_TOKEN_MARKER = re.compile("\ue010form-token:([0-9]+)\ue011")
 
 

@@ -6,7 +6,7 @@ repeat visitor gets 304 Not Modified without a page being rendered. Signed-in st
 and moderators, and readers with a message waiting, always get a live page.
 
 Pages may contain markers for per-visitor values (the CSRF token, the comment form's
-signed timestamp); every HTML response gets them filled in here, cached or not.
+signed one-time token); every HTML response gets them filled in here, cached or not.
 """
 
 import hashlib
