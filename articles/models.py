@@ -157,15 +157,20 @@ class ArticleQuerySet(models.QuerySet):
             .order_by("-rank", "-published_at", "-pk")
         )
 
+    def print_edition_dates(self) -> "ArticleQuerySet":
+        """The dates of the print editions that published stories appeared in, newest
+        first (a date repeats once per story: take one with first() or last())."""
+        return (
+            self.published()
+            .exclude(print_edition_date=None)
+            .order_by("-print_edition_date")
+            .values_list("print_edition_date", flat=True)
+        )
+
     def latest_print_edition(self) -> "ArticleQuerySet":
         """Published stories of the newest print edition (one query, via a subquery)."""
-        published = self.published()
-        newest = (
-            published.exclude(print_edition_date=None)
-            .order_by("-print_edition_date")
-            .values("print_edition_date")[:1]
-        )
-        return published.filter(print_edition_date=Subquery(newest))
+        newest = self.print_edition_dates()[:1]
+        return self.published().filter(print_edition_date=Subquery(newest))
 
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):

@@ -79,33 +79,27 @@ def article_detail(request, pk, slug):
 
 def newspaper(request, edition=None):
     """ "From The Newspaper": one print edition's stories by section (the latest by default)."""
-    in_print = Article.objects.published().exclude(print_edition_date=None)
+    dates = Article.objects.print_edition_dates()
     if edition is None:
-        latest = in_print.order_by("-print_edition_date").values_list(
-            "print_edition_date", flat=True
-        )
-        edition = latest.first()
+        edition = dates.first()
     else:
         try:
             edition = date.fromisoformat(edition)
         except ValueError:
             raise Http404("No such edition.") from None
     stories = (
-        in_print.filter(print_edition_date=edition)
+        Article.objects.published()
+        .exclude(print_edition_date=None)
+        .filter(print_edition_date=edition)
         .for_listing()
         .order_by("section__order", "section__name", "-published_at")
     )
     if edition is not None and not stories:
         raise Http404("No such edition.")
-    dates = in_print.values_list("print_edition_date", flat=True).distinct()
     context = {"edition": edition, "stories": stories, "previous": None, "next": None}
     if edition is not None:
-        context["previous"] = (
-            dates.filter(print_edition_date__lt=edition).order_by("-print_edition_date").first()
-        )
-        context["next"] = (
-            dates.filter(print_edition_date__gt=edition).order_by("print_edition_date").first()
-        )
+        context["previous"] = dates.filter(print_edition_date__lt=edition).first()
+        context["next"] = dates.filter(print_edition_date__gt=edition).last()
     return render(request, "articles/newspaper.html", context)
 
 
