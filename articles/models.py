@@ -14,7 +14,6 @@ from django.db import connection, models
 from django.db.models import F, Subquery
 from django.utils import timezone
 
-from articles import cache
 from articles.html import body_blocks, sanitize_body
 from articles.links import link
 
@@ -38,27 +37,7 @@ def validate_photo_size(photo) -> None:
         )
 
 
-class ChangesReaderPages(models.Model):
-    """A model whose rows readers see: saving or deleting one refreshes cached pages."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        cache.bump(*self.page_scopes())
-
-    def delete(self, *args, **kwargs):
-        scopes = self.page_scopes()
-        result = super().delete(*args, **kwargs)
-        cache.bump(*scopes)
-        return result
-
-    def page_scopes(self) -> list[str]:
-        return [cache.SITE]
-
-
-class Section(ChangesReaderPages):
+class Section(models.Model):
     name = models.CharField("Name", max_length=100, unique=True)
     slug = models.SlugField("Slug", max_length=100, unique=True)
     order = models.PositiveSmallIntegerField(
@@ -75,7 +54,7 @@ class Section(ChangesReaderPages):
         return link("articles:section", slug=self.slug)
 
 
-class Topic(ChangesReaderPages):
+class Topic(models.Model):
     name = models.CharField("Name", max_length=150, unique=True)
     slug = models.SlugField("Slug", max_length=150, unique=True)
     description = models.TextField("Description", blank=True)
@@ -180,7 +159,7 @@ class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
         return super().get_queryset().defer("search_document")
 
 
-class Article(ChangesReaderPages):
+class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -301,9 +280,6 @@ class Article(ChangesReaderPages):
     def get_absolute_url(self) -> str:
         return link("articles:article", pk=self.pk, slug=self.slug)
 
-    def page_scopes(self) -> list[str]:
-        return [cache.SITE, cache.story_scope(self.pk)]
-
     def clean(self) -> None:
         # The unique constraint names a field the form does not show, so the form would
         # not check it: check here, with a message an editor understands.
@@ -316,9 +292,6 @@ class Article(ChangesReaderPages):
                     {"slug": "Another story published that day has this slug: change it."}
                 )
 
-    def is_published(self) -> bool:
-        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
-
     def was_corrected(self) -> bool:
         """Edited after publication: readers see "Updated <time>"."""
         return self.updated_at - max(self.published_at, self.created_at) > CORRECTION_AFTER
@@ -328,7 +301,7 @@ class Article(ChangesReaderPages):
         return body_blocks(self.body)
 
 
-class RelatedStory(ChangesReaderPages):
+class RelatedStory(models.Model):
     """A story an editor pins to another's "More From This Section", in order."""
 
     MAX_PER_STORY = 4
@@ -368,7 +341,7 @@ class PromoQuerySet(models.QuerySet):
         )
 
 
-class Promo(ChangesReaderPages):
+class Promo(models.Model):
     """A box beside the story: "Explore: <topic>" or a link such as a quiz."""
 
     class Kind(models.TextChoices):
@@ -430,22 +403,3 @@ class Promo(ChangesReaderPages):
         if self.kind == self.Kind.EXPLORE and self.topic_id:
             return self.topic.get_absolute_url()
         return self.url
-
-
-class PageVersion(models.Model):
-    """Version stamps for cached reader pages: a page's cache key and ETag carry the
-    versions of what it shows, so a change makes it fresh at once, in every worker.
-
-    Kept in the database (not the cache) so that every gunicorn worker sees a bump, even
-    with the per-process local-memory cache.
-    """
-
-    scope = models.CharField(max_length=100, primary_key=True)
-    version = models.CharField(max_length=40)
-    changed_at = models.DateTimeField()
-    # The moment the scope changes by itself (a scheduled story goes live): the first
-    # request after it bumps the version.
-    valid_until = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.scope} @ {self.version}"

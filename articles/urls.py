@@ -2,22 +2,27 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
 from articles import feeds, views
+from articles.pages import site_pages
 from articles.sitemaps import SITEMAPS
+from pagecache.decorators import reader_page
 
 app_name = "articles"
+
+# Feeds and sitemaps show every story: any change to the site refreshes them.
+site_page = reader_page(site_pages)
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("section/<slug:slug>/", views.section_detail, name="section"),
-    path("section/<slug:slug>/rss/", feeds.SectionFeed(), name="section-rss"),
-    path("section/<slug:slug>/atom/", feeds.SectionAtomFeed(), name="section-atom"),
+    path("section/<slug:slug>/rss/", site_page(feeds.SectionFeed()), name="section-rss"),
+    path("section/<slug:slug>/atom/", site_page(feeds.SectionAtomFeed()), name="section-atom"),
     path("topic/<slug:slug>/", views.topic_detail, name="topic"),
     path("news/<int:pk>/<slug:slug>/", views.article_detail, name="article"),
     path("newspaper/", views.newspaper, name="newspaper"),
     path("newspaper/<str:edition>/", views.newspaper, name="newspaper-edition"),
     path("search/", views.search, name="search"),
-    path("feeds/rss/", feeds.LatestStoriesFeed(), name="rss"),
-    path("feeds/atom/", feeds.LatestStoriesAtomFeed(), name="atom"),
+    path("feeds/rss/", site_page(feeds.LatestStoriesFeed()), name="rss"),
+    path("feeds/atom/", site_page(feeds.LatestStoriesAtomFeed()), name="atom"),
 ]
 
 # Crawlers' addresses live at the site's root, outside the app's namespace.
@@ -25,13 +30,13 @@ crawler_urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        site_page(sitemap_views.index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
         name="sitemap",
     ),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        site_page(sitemap_views.sitemap),
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),

@@ -9,6 +9,8 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 
 from articles.models import Article, Section, Topic
+from articles.pages import listing_pages, site_pages, story_pages
+from pagecache.decorators import reader_page
 
 STORIES_PER_PAGE = 20
 HOME_LATEST = 10
@@ -18,6 +20,7 @@ SEARCH_NEWEST = 300  # matches ranked per search: the newest this many
 NEWS_SITEMAP_HOURS = 48
 
 
+@reader_page(listing_pages)
 def home(request):
     published = Article.objects.published().for_listing()
     latest = list(published[: HOME_LATEST + 1])
@@ -40,6 +43,7 @@ def home(request):
     return render(request, "articles/home.html", context)
 
 
+@reader_page(listing_pages)
 def section_detail(request, slug):
     section = get_object_or_404(Section, slug=slug)
     stories = section.articles.published().for_listing()
@@ -48,6 +52,7 @@ def section_detail(request, slug):
     return render(request, "articles/section.html", context)
 
 
+@reader_page(listing_pages)
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
     stories = topic.articles.published().for_listing()
@@ -55,6 +60,7 @@ def topic_detail(request, slug):
     return render(request, "articles/topic.html", {"topic": topic, "page": page})
 
 
+@reader_page(story_pages)
 def article_detail(request, pk, slug):
     # With the thread and its section's comment policy, which the comment thread shows.
     stories = Article.objects.select_related("section__comment_policy", "thread")
@@ -77,6 +83,7 @@ def article_detail(request, pk, slug):
     return response
 
 
+@reader_page(listing_pages)
 def newspaper(request, edition=None):
     """ "From The Newspaper": one print edition's stories by section (the latest by default)."""
     dates = Article.objects.print_edition_dates()
@@ -116,6 +123,7 @@ def search(request):
     return render(request, "articles/search.html", context)
 
 
+@reader_page(site_pages)
 def news_sitemap(request):
     """Google News sitemap: stories published in the last 48 hours."""
     since = timezone.now() - timedelta(hours=NEWS_SITEMAP_HOURS)

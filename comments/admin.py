@@ -2,26 +2,26 @@
 
 Every state change goes through the services (so it is locked, counted and audited);
 the admin forms themselves never edit a comment's status or a thread's closing.
-The comments app also extends the stories' admin (thread state and bulk close on the
-article list, comment policy on sections), so `articles` never imports `comments`.
+Moderators close and reopen threads from their own list of stories ("Comments by
+story", a proxy of the story), and section policies have their own list: the stories'
+admin knows nothing of comments.
 """
 
 from django.contrib import admin, messages
 from django.template.defaultfilters import truncatechars
 from django.utils import timezone
 
-from articles.admin import ArticleAdmin, SectionAdmin
-from articles.models import Article, Section
 from comments.models import (
     Comment,
     CommentReport,
     ModerationEvent,
-    Policy,
     SectionPolicy,
+    StoryComments,
     Thread,
     WatchedWord,
     queue_ordering,
 )
+from comments.rules import CommentRules
 from comments.services import comment_moderate, thread_close, thread_reopen
 
 
@@ -132,13 +132,12 @@ class CommentAdmin(ModeratorActions, admin.ModelAdmin):
         self._moderate(request, queryset, ModerationEvent.Action.RESTORE)
 
 
-def thread_state(thread: Thread, policy: Policy) -> str:
-    if not thread.is_open(policy):
+def thread_state(rules: CommentRules) -> str:
+    if not rules.is_open():
         return "Closed"
-    closes = thread.auto_close_at(policy)
-    # A deadline in the past on an open thread was overridden by a reopen.
-    if closes and closes > timezone.now():
-        return f"Open until {timezone.localtime(closes):%Y-%m-%d %H:%M}"
+    closes_at = rules.closes_at()
+    if closes_at is not None:
+        return f"Open until {timezone.localtime(closes_at):%Y-%m-%d %H:%M}"
     return "Open"
 
 
@@ -164,8 +163,7 @@ class ThreadAdmin(ModeratorActions, admin.ModelAdmin):
 
     @admin.display(description="Comments")
     def state(self, thread: Thread) -> str:
-        section = thread.article.section
-        return thread_state(thread, Policy.of(getattr(section, "comment_policy", None)))
+        return thread_state(CommentRules.for_story(thread.article, thread))
 
     @admin.action(permissions=["close"], description="Close comments on the selected threads")
     def close(self, request, queryset):
@@ -200,48 +198,43 @@ class WatchedWordAdmin(admin.ModelAdmin):
     search_fields = ["word"]
 
 
-class SectionPolicyInline(admin.StackedInline):
-    model = SectionPolicy
-    can_delete = False
-    verbose_name_plural = "Comments"
+@admin.register(SectionPolicy)
+class SectionPolicyAdmin(admin.ModelAdmin):
+    list_display = ["section", "moderation", "close_after_days"]
+    list_select_related = ["section"]
 
 
-admin.site.unregister(Section)
+@admin.register(StoryComments)
+class StoryCommentsAdmin(ModeratorActions, admin.ModelAdmin):
+    """Every story with its thread's state: threads close before their first comment
+    too. A list to act from; stories are edited in their own admin."""
 
+    list_display = ["headline", "section", "published_at", "comments"]
+    list_filter = ["section", "published_at"]
+    list_select_related = ["section__comment_policy", "thread"]
+    search_fields = ["headline"]
+    date_hierarchy = "published_at"
+    actions = ["close_comments", "reopen_comments"]
 
-@admin.register(Section)
-class SectionWithCommentsAdmin(SectionAdmin):
-    inlines = [SectionPolicyInline]
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("body")
 
+    def has_view_permission(self, request, obj=None):
+        return self.has_moderate_permission(request) or self.has_close_permission(request)
 
-admin.site.unregister(Article)
+    def has_add_permission(self, request):
+        return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
 
-@admin.register(Article)
-class ArticleWithCommentsAdmin(ModeratorActions, ArticleAdmin):
-    list_display = [*ArticleAdmin.list_display, "comments"]
-    list_select_related = [*ArticleAdmin.list_select_related, "thread", "section__comment_policy"]
-    actions = [*ArticleAdmin.actions, "close_comments", "reopen_comments"]
-    readonly_fields = ["comments"]
-    fieldsets = [
-        *ArticleAdmin.fieldsets,
-        (
-            "Comments",
-            {
-                "fields": ["comments"],
-                "description": "Moderators close and reopen threads (story list actions or the "
-                "story page); each section's comment policy sets moderation and auto-close.",
-            },
-        ),
-    ]
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     @admin.display(description="Comments")
-    def comments(self, article: Article) -> str:
-        if article.pk is None:
-            return "Open once the story is published."
-        thread = getattr(article, "thread", None) or Thread(article=article)
-        policy = Policy.of(getattr(article.section, "comment_policy", None))
-        return f"{thread_state(thread, policy)} · {thread.comment_count}"
+    def comments(self, story: StoryComments) -> str:
+        rules = CommentRules.for_story(story)
+        return f"{thread_state(rules)} · {rules.thread.comment_count}"
 
     @admin.action(permissions=["close"], description="Close comments on the selected stories")
     def close_comments(self, request, queryset):

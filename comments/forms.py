@@ -8,6 +8,7 @@ from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS
 
 from comments.models import Comment, CommentReport
+from pagecache.placeholders import placeholder
 
 BODY_MIN_LENGTH = 2
 BODY_MAX_LENGTH = 5000
@@ -25,20 +26,6 @@ ALREADY_USED_MESSAGE = (
     "This form has already sent a comment, so this one was not sent. "
     "Your text is kept below: send it again to post it as a new comment."
 )
-
-
-# Cached story pages carry this marker instead of a token; each response gets a fresh
-# token in its place, so the timing check stays exact however long the page is cached
-# and no two readers share a one-time number.
-FORM_TOKEN_MARKER = re.compile("\ue010form-token:([0-9]+)\ue011")
-
-
-def form_token_marker(article_pk: int) -> str:
-    return f"\ue010form-token:{article_pk}\ue011"
-
-
-def fill_form_tokens(html: str) -> str:
-    return FORM_TOKEN_MARKER.sub(lambda match: form_token(int(match.group(1))), html)
 
 
 def form_token(article_pk: int, issued_at: float | None = None) -> str:
@@ -97,7 +84,9 @@ class CommentForm(forms.ModelForm):
         self.article = article
         self.fields["author_name"].validators.append(refuse_bidi_controls)
         if not self.is_bound:
-            self.initial["token"] = form_token_marker(article.pk)
+            # Cached pages are shared: each response gets a fresh token in its place,
+            # so the timing check stays exact and no two readers share a one-time number.
+            self.initial["token"] = placeholder("form-token", article.pk)
 
     def clean(self):
         cleaned = super().clean()

@@ -13,17 +13,13 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q
 
-from articles.models import Article
-from comments.models import Comment, Policy, Thread
+from comments.models import Comment, Thread
 
 ORDERS = {"oldest": ("created_at", "pk"), "newest": ("-created_at", "-pk")}
 
 
 @dataclass
 class ThreadPage:
-    thread: Thread
-    policy: Policy
-    is_open: bool
     page: Page
     order: str
 
@@ -37,16 +33,10 @@ def readers_top_level(thread: Thread):
 
 
 def thread_page(
-    article: Article, *, order: str = "oldest", page_number=None, moderator: bool = False
+    thread: Thread, *, order: str = "oldest", page_number=None, moderator: bool = False
 ) -> ThreadPage:
-    # The story page loads the thread and the section's policy with the story
-    # (select_related); from anywhere else each costs a small query here.
-    try:
-        thread = article.thread
-    except Thread.DoesNotExist:
-        # An unsaved thread stands in until the first comment creates the row.
-        thread = Thread(article=article)
-    policy = Policy.of(getattr(article.section, "comment_policy", None))
+    """A page of the thread's top-level comments with their replies. A thread not saved
+    yet (no comment so far) has no comments."""
     order = order if order in ORDERS else "oldest"
     if thread.pk is None:
         top_level = Comment.objects.none()
@@ -60,7 +50,7 @@ def thread_page(
         likely_one_page=(not moderator and thread.comment_count <= settings.COMMENTS_PER_PAGE),
     )
     _attach_replies(list(page.object_list), moderator=moderator)
-    return ThreadPage(thread, policy, thread.is_open(policy), page, order)
+    return ThreadPage(page, order)
 
 
 def _page(ordered, page_number, *, likely_one_page: bool) -> Page:

@@ -1,17 +1,14 @@
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from articles.models import Article, ChangesReaderPages, Section
+from articles.models import Article, Section
 
 # Replies nest three levels deep; a reply to a third-level comment joins that level.
 MAX_DEPTH = 2
 
 
-class SectionPolicy(ChangesReaderPages):
+class SectionPolicy(models.Model):
     """How one section's comment threads are run; sections without one use the site's."""
 
     class Moderation(models.TextChoices):
@@ -41,24 +38,15 @@ class SectionPolicy(ChangesReaderPages):
         return f"Comment policy for {self.section}"
 
 
-@dataclass(frozen=True)
-class Policy:
-    """The comment rules in force for one section, site defaults applied."""
+class StoryComments(Article):
+    """A story as moderators see it: its thread's state and count, closed and reopened
+    from their own list of stories. Comments attach to stories through this proxy, so
+    the stories' admin knows nothing of comments."""
 
-    premoderated: bool
-    close_after_days: int | None
-
-    @classmethod
-    def for_section(cls, section_id: int) -> "Policy":
-        return cls.of(SectionPolicy.objects.filter(section_id=section_id).first())
-
-    @classmethod
-    def of(cls, own: SectionPolicy | None) -> "Policy":
-        moderation = (own and own.moderation) or settings.COMMENTS_DEFAULT_MODERATION
-        days = settings.COMMENTS_CLOSE_AFTER_DAYS
-        if own and own.close_after_days is not None:
-            days = own.close_after_days or None
-        return cls(premoderated=moderation == SectionPolicy.Moderation.PRE, close_after_days=days)
+    class Meta:
+        proxy = True
+        verbose_name = "story's comments"
+        verbose_name_plural = "comments by story"
 
 
 class Thread(models.Model):
@@ -107,21 +95,6 @@ class Thread(models.Model):
 
     def __str__(self) -> str:
         return f"Comments on “{self.article}”"
-
-    def auto_close_at(self, policy: Policy) -> datetime | None:
-        if not policy.close_after_days:
-            return None
-        return self.article.published_at + timedelta(days=policy.close_after_days)
-
-    def is_open(self, policy: Policy | None = None) -> bool:
-        """Closed by a moderator, or by the policy's deadline (applied at request time,
-        no cron), unless a moderator reopened it after that deadline."""
-        if self.closed_at is not None:
-            return False
-        deadline = self.auto_close_at(policy) if policy else None
-        if deadline is None or timezone.now() < deadline:
-            return True
-        return self.reopened_at is not None and self.reopened_at >= deadline
 
     def refresh_comment_count(self) -> None:
         self.comment_count = self.comments.visible().count()

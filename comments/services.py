@@ -6,17 +6,15 @@ even when the two race.
 """
 
 import logging
-import re
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from articles import cache
 from articles.models import Article
-from comments.models import Comment, CommentReport, ModerationEvent, Policy, Thread, WatchedWord
+from comments.models import Comment, CommentReport, ModerationEvent, Thread
+from comments.rules import CommentRules
 
 logger = logging.getLogger("comments.moderation")
 
@@ -36,18 +34,6 @@ def _audit(event: ModerationEvent) -> None:
     )
 
 
-class ThreadClosed(Exception):
-    """The thread is closed: nothing is saved."""
-
-
-class Flooding(Exception):
-    """Too many comments from one address in a short time."""
-
-
-class FormAlreadyUsed(Exception):
-    """The form that sent this has sent a comment already: nothing is saved."""
-
-
 class CommentUnavailable(Exception):
     """The comment replied to or reported is not in this thread, or not visible."""
 
@@ -59,41 +45,24 @@ class Posted:
     duplicate: bool = False
 
 
-LINK = re.compile(r"(?:https?://|www\.)\S", re.IGNORECASE)
-
-
-def hold_reasons(*, policy: Policy, author_name: str, author_email: str, body: str) -> list[str]:
-    """Why a new comment must wait for a moderator; empty when it may show at once."""
-    reasons = []
-    if policy.premoderated:
-        reasons.append("pre-moderated section")
-        approved_before = (
-            author_email
-            and Comment.objects.visible().filter(author_email__iexact=author_email).exists()
-        )
-        if not approved_before:
-            reasons.append("first comment from this email address")
-    if len(LINK.findall(body)) > settings.COMMENTS_MAX_LINKS:
-        reasons.append(f"more than {settings.COMMENTS_MAX_LINKS} links")
-    text = f"{author_name}\n{body}"
-    watched = [
-        word
-        for word in WatchedWord.objects.values_list("word", flat=True)
-        if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE)
-    ]
-    if watched:
-        reasons.append("watched word: " + ", ".join(watched))
-    return reasons
-
-
-def _locked_open_thread(article: Article) -> tuple[Thread, Policy]:
-    """The story's thread, locked for this transaction, once it is known to be open."""
-    policy = Policy.for_section(article.section_id)
+def _locked_thread(article: Article) -> Thread:
+    """The story's thread (created by the first comment), locked for this transaction:
+    whatever depends on it being open is decided under the lock."""
     Thread.objects.get_or_create(article=article)
-    thread = Thread.objects.select_for_update().select_related("article").get(article=article)
-    if not thread.is_open(policy):
-        raise ThreadClosed
-    return thread, policy
+    return Thread.objects.select_for_update().select_related("article").get(article=article)
+
+
+def _reply_position(
+    thread: Thread, parent_id: int | None
+) -> tuple[Comment | None, Comment | None, int]:
+    """(parent, root, depth) of a new comment: top level, or under a visible comment of
+    this thread, kept within the nesting limit."""
+    if parent_id is None:
+        return None, None, 0
+    replied_to = thread.comments.visible().filter(pk=parent_id).first()
+    if replied_to is None:
+        raise CommentUnavailable
+    return replied_to.reply_position()
 
 
 def comment_post(
@@ -106,51 +75,26 @@ def comment_post(
     ip: str | None,
     form_nonce: str = "",
 ) -> Posted:
-    """Save a reader's comment or reply, applying the thread's rules in order."""
+    """Save a reader's comment or reply, applying the story's comment rules in order."""
     with transaction.atomic():
-        thread, policy = _locked_open_thread(article)
-        now = timezone.now()
-        earlier = (
-            thread.comments.exclude(status=Comment.Status.REMOVED)
-            .filter(
-                author_name=author_name,
-                author_email=author_email,
-                body=body,
-                created_at__gte=now - timedelta(seconds=settings.COMMENTS_DUPLICATE_WINDOW),
-            )
-            .first()
-        )
+        thread = _locked_thread(article)
+        rules = CommentRules.for_story(article, thread)
+        rules.check_open()
+        # Before the one-time form check: the same form sending the same text twice
+        # (a double click) shows the comment it sent; sending other text is a replay.
+        author = {"author_name": author_name, "author_email": author_email, "body": body}
+        earlier = rules.earlier_copy(**author)
         if earlier is not None:
             return Posted(earlier, held=earlier.status != Comment.Status.VISIBLE, duplicate=True)
-        # After the duplicate check: the same form sending the same text twice (a double
-        # click) shows the comment it sent; sending other text is a replay.
-        if form_nonce and Comment.objects.filter(form_nonce=form_nonce).exists():
-            raise FormAlreadyUsed
-        recent_from_ip = Comment.objects.filter(
-            ip_address=ip,
-            created_at__gte=now - timedelta(seconds=settings.COMMENTS_FLOOD_WINDOW),
-        )
-        if ip and recent_from_ip.count() >= settings.COMMENTS_FLOOD_LIMIT:
-            raise Flooding
-        parent = root = None
-        depth = 0
-        if parent_id is not None:
-            replied_to = thread.comments.visible().filter(pk=parent_id).first()
-            if replied_to is None:
-                raise CommentUnavailable
-            parent, root, depth = replied_to.reply_position()
-        reasons = hold_reasons(
-            policy=policy, author_name=author_name, author_email=author_email, body=body
-        )
+        rules.check_may_post(ip=ip, form_nonce=form_nonce)
+        parent, root, depth = _reply_position(thread, parent_id)
+        reasons = rules.hold_reasons(**author)
         comment = Comment.objects.create(
             thread=thread,
             parent=parent,
             root=root,
             depth=depth,
-            author_name=author_name,
-            author_email=author_email,
-            body=body,
-            created_at=now,
+            **author,
             status=Comment.Status.PENDING if reasons else Comment.Status.VISIBLE,
             held_reason="; ".join(reasons),
             ip_address=ip,
@@ -158,7 +102,6 @@ def comment_post(
         )
         if not reasons:
             thread.refresh_comment_count()
-            cache.bump(cache.story_scope(article.pk), cache.LISTINGS)
     return Posted(comment, held=bool(reasons))
 
 
@@ -171,8 +114,10 @@ def comment_report(*, comment_id: int, reason: str, reporter_key: str, ip: str |
         comment = Comment.objects.select_related("thread__article").filter(pk=comment_id).first()
         if comment is None:
             raise CommentUnavailable
-        thread, _ = _locked_open_thread(comment.thread.article)
+        thread = _locked_thread(comment.thread.article)
+        CommentRules.for_story(thread.article, thread).check_open()
         comment = Comment.objects.select_for_update().get(pk=comment_id)
+        comment.thread = thread
         if comment.status != Comment.Status.VISIBLE:
             raise CommentUnavailable
         _, created = CommentReport.objects.get_or_create(
@@ -201,7 +146,6 @@ def comment_report(*, comment_id: int, reason: str, reporter_key: str, ip: str |
         comment.save(update_fields=fields)
         if comment.status != Comment.Status.VISIBLE:
             thread.refresh_comment_count()
-            cache.bump(cache.story_scope(thread.article_id), cache.LISTINGS)
     return True
 
 
@@ -225,6 +169,7 @@ def comment_moderate(*, comment: Comment, action: str, actor, reason: str = "") 
     with transaction.atomic():
         thread = Thread.objects.select_for_update().get(pk=comment.thread_id)
         comment = Comment.objects.select_for_update().get(pk=comment.pk)
+        comment.thread = thread
         if comment.status not in applies_to:
             return False
         comment.status = new_status
@@ -235,15 +180,13 @@ def comment_moderate(*, comment: Comment, action: str, actor, reason: str = "") 
             )
         )
         thread.refresh_comment_count()
-        cache.bump(cache.story_scope(thread.article_id), cache.LISTINGS)
     return True
 
 
 def thread_close(*, article: Article, actor, reason: str = "") -> bool:
     """Close the story's thread at once. Returns False when it was already closed."""
     with transaction.atomic():
-        Thread.objects.get_or_create(article=article)
-        thread = Thread.objects.select_for_update().get(article=article)
+        thread = _locked_thread(article)
         if thread.closed_at is not None:
             return False
         thread.closed_at = timezone.now()
@@ -255,16 +198,14 @@ def thread_close(*, article: Article, actor, reason: str = "") -> bool:
                 thread=thread, action=ModerationEvent.Action.CLOSE, actor=actor, reason=reason
             )
         )
-        cache.bump(cache.story_scope(article.pk))
     return True
 
 
-def thread_reopen(*, article: Article, actor, reason: str = "") -> bool:
+def thread_reopen(*, article: Article, actor) -> bool:
     """Reopen the story's thread, overriding an automatic close that has passed."""
     with transaction.atomic():
-        Thread.objects.get_or_create(article=article)
-        thread = Thread.objects.select_for_update().select_related("article").get(article=article)
-        if thread.is_open(Policy.for_section(article.section_id)):
+        thread = _locked_thread(article)
+        if CommentRules.for_story(article, thread).is_open():
             return False
         thread.closed_at = None
         thread.closed_by = None
@@ -273,8 +214,7 @@ def thread_reopen(*, article: Article, actor, reason: str = "") -> bool:
         thread.save(update_fields=["closed_at", "closed_by", "close_reason", "reopened_at"])
         _audit(
             ModerationEvent.objects.create(
-                thread=thread, action=ModerationEvent.Action.REOPEN, actor=actor, reason=reason
+                thread=thread, action=ModerationEvent.Action.REOPEN, actor=actor
             )
         )
-        cache.bump(cache.story_scope(article.pk))
     return True

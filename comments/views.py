@@ -1,22 +1,19 @@
-import ipaddress
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
 from articles.models import Article
 from comments.forms import CloseThreadForm, CommentForm, ReportForm
 from comments.listing import comment_page_number
 from comments.models import Comment, ModerationEvent
+from comments.rules import Flooding, FormAlreadyUsed, ThreadClosed
 from comments.services import (
     MODERATION,
     CommentUnavailable,
-    Flooding,
-    FormAlreadyUsed,
-    ThreadClosed,
     comment_moderate,
     comment_post,
     comment_report,
@@ -30,22 +27,9 @@ CLOSED = "Comments are closed on this story; your comment was not saved."
 
 
 def client_ip(request) -> str | None:
-    """The reader's address: the connection's, or behind a trusted proxy, the nearest
-    address in X-Forwarded-For that the trusted proxies did not add themselves. From
-    anyone else X-Forwarded-For is ignored: a client could write anything there."""
-    address = request.META.get("REMOTE_ADDR") or None
-    trusted = settings.TRUSTED_PROXIES
-    if address not in trusted:
-        return address
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-    for candidate in reversed([part.strip() for part in forwarded]):
-        if candidate in trusted:
-            continue
-        try:
-            return str(ipaddress.ip_address(candidate))
-        except ValueError:
-            break
-    return address
+    """The reader's address as the project works it out (behind a trusted proxy it is
+    not the connection's): the same answer the admin's lock-outs get."""
+    return import_string(settings.CLIENT_IP_CALLABLE)(request)
 
 
 def comment_url(comment: Comment) -> str:

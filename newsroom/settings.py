@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "csp",
     "axes",
+    "pagecache",
     "articles",
     "comments",
 ]
@@ -69,7 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Inside CSRF's middleware, so the CSRF cookie is set for the tokens it fills in.
-    "newsroom.pagecache.ReaderPageCacheMiddleware",
+    "pagecache.middleware.ReaderPageCacheMiddleware",
     "newsroom.unavailable.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its refusal page.
     "axes.middleware.AxesMiddleware",
@@ -88,6 +89,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # {% csrf_token %} emits a placeholder, filled per response: cached pages
+                # and live ones share the same forms.
+                "pagecache.context_processors.csrf",
             ],
         },
     },
@@ -220,7 +224,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "comments.views.client_ip"  # X-Forwarded-For only from TRUSTED_PROXIES
+# The client's address, for comment limits and admin lock-outs alike: X-Forwarded-For is
+# believed only from TRUSTED_PROXIES.
+CLIENT_IP_CALLABLE = "newsroom.http.client_ip"
+AXES_CLIENT_IP_CALLABLE = CLIENT_IP_CALLABLE
 
 # Logs: one JSON object a line (python-json-logger) for a log shipper; LOG_FORMAT=plain
 # for reading by eye. Every request is logged by newsroom.requestlog, every moderation

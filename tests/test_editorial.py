@@ -451,7 +451,7 @@ def test_story_list_query_count_does_not_grow(
         response = client.get("/admin/articles/article/")
 
     assert response.status_code == 200
-    assert "Open · 0" in response.content.decode()
+    assert response.content.decode().count('<tr><td class="action-checkbox">') == min(stories, 100)
 
 
 def test_only_superusers_delete_stories(client, editor):

@@ -9,7 +9,8 @@ from django.db import connection
 from django.utils import timezone
 
 from comments.models import Comment, ModerationEvent, SectionPolicy, Thread
-from comments.services import ThreadClosed, comment_post, thread_close
+from comments.rules import ThreadClosed
+from comments.services import comment_post, thread_close
 from tests.conftest import page_text
 from tests.factories import comment_form_data, make_article, make_comments
 

@@ -12,6 +12,8 @@ from tests.factories import make_article, make_comments, make_section
 pytestmark = pytest.mark.django_db
 
 QUEUE = "/admin/comments/comment/"
+# The moderators' list of stories, where threads are closed and reopened.
+STORIES = "/admin/comments/storycomments/"
 
 
 @pytest.fixture
@@ -92,17 +94,17 @@ def test_audit_log_is_read_only(client, moderator):
     assert client.post(f"/admin/comments/moderationevent/{event.pk}/delete/").status_code == 403
 
 
-def test_bulk_close_and_reopen_from_the_article_list(client, moderator):
+def test_bulk_close_and_reopen_from_the_moderators_story_list(client, moderator):
     stories = [make_article() for _ in range(3)]
     ids = [str(s.pk) for s in stories]
 
-    client.post("/admin/articles/article/", {"action": "close_comments", "_selected_action": ids})
-    listing = client.get("/admin/articles/article/").content.decode()
+    client.post(STORIES, {"action": "close_comments", "_selected_action": ids})
+    listing = client.get(STORIES).content.decode()
 
     assert Thread.objects.filter(closed_at__isnull=False).count() == 3
     assert listing.count("Closed · 0") == 3
     client.post(
-        "/admin/articles/article/", {"action": "reopen_comments", "_selected_action": ids[:1]}
+        STORIES, {"action": "reopen_comments", "_selected_action": ids[:1]}
     )
     assert Thread.objects.filter(closed_at__isnull=True).count() == 1
     assert ModerationEvent.objects.filter(action="close").count() == 3
@@ -116,7 +118,7 @@ def test_editor_cannot_run_moderation_actions(client):
     (comment,) = make_comments(story, 1)
 
     client.post(
-        "/admin/articles/article/", {"action": "close_comments", "_selected_action": [story.pk]}
+        STORIES, {"action": "close_comments", "_selected_action": [story.pk]}
     )
     client.post(QUEUE, {"action": "remove", "_selected_action": [comment.pk]})
 
@@ -139,6 +141,8 @@ def test_article_and_comment_lists_keep_a_fixed_query_count(
     with django_assert_max_num_queries(12):
         assert client.get("/admin/articles/article/").status_code == 200
     with django_assert_max_num_queries(12):
+        assert client.get(STORIES).status_code == 200
+    with django_assert_max_num_queries(12):
         assert client.get(QUEUE).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get("/admin/comments/thread/").status_code == 200
@@ -148,10 +152,10 @@ def test_thread_page_shows_its_history_and_auto_close(client, moderator, setting
     settings.COMMENTS_CLOSE_AFTER_DAYS = 30
     story = make_article(published_at=timezone.now())
     client.post(
-        "/admin/articles/article/", {"action": "close_comments", "_selected_action": [story.pk]}
+        STORIES, {"action": "close_comments", "_selected_action": [story.pk]}
     )
     client.post(
-        "/admin/articles/article/", {"action": "reopen_comments", "_selected_action": [story.pk]}
+        STORIES, {"action": "reopen_comments", "_selected_action": [story.pk]}
     )
     thread = Thread.objects.get(article=story)
 

@@ -1,19 +1,11 @@
 from django import template
-from django.utils import timezone
-from django.utils.html import format_html
 
-from articles.cache import CSRF_MARKER
-from comments.forms import CommentForm
+from comments.forms import CloseThreadForm, CommentForm, ReportForm
 from comments.listing import thread_page
-from comments.models import CommentReport
+from comments.models import Comment
+from comments.rules import CommentRules
 
 register = template.Library()
-
-
-@register.simple_tag
-def csrf_input():
-    """The CSRF field of a form on a cacheable page: filled in per response."""
-    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', CSRF_MARKER)
 
 
 def _positive_int(value) -> int | None:
@@ -33,19 +25,13 @@ def comment_thread(context, article):
     """
     request = context["request"]
     moderator = request.user.has_perm("comments.moderate_comment")
+    rules = CommentRules.for_story(article)
     listing = thread_page(
-        article,
+        rules.thread,
         order=request.GET.get("corder", "oldest"),
         page_number=request.GET.get("cpage"),
         moderator=moderator,
     )
-    closes_at = listing.thread.auto_close_at(listing.policy)
-    if not listing.is_open or (closes_at is not None and closes_at <= timezone.now()):
-        closes_at = None  # closed, or open past its deadline because a moderator reopened it
-    if closes_at is not None:
-        # A cached copy of this page must not outlive the thread's automatic close.
-        earlier = getattr(request, "page_expires_at", None)
-        request.page_expires_at = min(closes_at, earlier) if earlier else closes_at
     # A form sent back with errors is shown where it was: under the comment replied to,
     # or at the top. Otherwise a Reply link (?reply_to=) opens an empty reply form.
     sent = context.get("comment_form")
@@ -60,21 +46,22 @@ def comment_thread(context, article):
         )
     if reply_form is not None:
         reply_form.auto_id = "reply_%s"  # ids must differ from the main form's
-    kept = request.GET.copy()
-    kept.pop("reply_to", None)
-    kept.pop("cpage", None)
     return {
         "article": article,
         "listing": listing,
-        "thread": listing.thread,
-        "is_open": listing.is_open,
-        "auto_close_at": closes_at,
+        "rules": rules,
+        "thread": rules.thread,
+        "is_open": rules.is_open(),
+        "closes_at": rules.closes_at(),
         "form": form,
         "reply_form": reply_form,
         "reply_to": reply_to,
         "moderator": moderator,
+        "comment_status": Comment.Status,
         "can_close": request.user.has_perm("comments.close_thread"),
-        "report_reasons": CommentReport.Reason.choices,
-        "order_query": kept.urlencode(),
+        # Fields of their own, rendered by the templates (labels wrap them: one form
+        # per comment, and ids must not repeat).
+        "report_form": ReportForm(auto_id=False),
+        "close_form": CloseThreadForm(auto_id="close-%s"),
         "page_query": f"&cpage={listing.page.number}&corder={listing.order}",
     }
