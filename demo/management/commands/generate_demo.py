@@ -74,6 +74,8 @@ class Command(BaseCommand):
         topics = self.topics()
         self.stories(stories, seed, sections, topics)
         self.comments(comments, seed)
+        # bulk_create sends no signals, so the page-cache receivers never saw these rows:
+        # bump the versions of every page that lists stories or comment counts here.
         with transaction.atomic():
             cache.bump(cache.SITE, cache.LISTINGS)
         generated = Article.objects.filter(slug__startswith="gen-")
