@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "axes",
     "articles",
     "comments",
+    "staff",
     "demo",
 ]
 
