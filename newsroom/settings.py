@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "pagecache",
     "articles",
     "comments",
+    "staff",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -41,9 +41,7 @@ def bump(*scopes: str) -> dict:
     """Give each scope a new version. One upsert, inside the caller's transaction.
     Returns scope → (version, changed_at, valid_until), as `_read()` would."""
     now = timezone.now()
-    rows = {
-        scope: (uuid.uuid4().hex, now, _valid_until(scope)) for scope in dict.fromkeys(scopes)
-    }
+    rows = {scope: (uuid.uuid4().hex, now, _valid_until(scope)) for scope in dict.fromkeys(scopes)}
     PageVersion.objects.bulk_create(
         [
             PageVersion(scope=scope, version=version, changed_at=at, valid_until=until)

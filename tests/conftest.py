@@ -1,4 +1,3 @@
-import importlib
 import re
 import sys
 from html import unescape
@@ -34,8 +33,8 @@ def empty_cache():
 
 @pytest.fixture(autouse=True)
 def staff_roles(request):
-    """The staff groups come from a data migration, and a transactional test ends by
-    emptying every table; put them back before a test that uses the database."""
+    """The staff groups come from a data migration (staff.roles), and a transactional
+    test ends by emptying every table; put them back before a test that uses the database."""
     uses_db = request.node.get_closest_marker("django_db") or any(
         name in request.fixturenames for name in ("db", "transactional_db", "live_server")
     )
@@ -47,8 +46,9 @@ def staff_roles(request):
             break
     from django.contrib.auth.models import Group, Permission
 
-    if not Group.objects.filter(name="Moderators").exists():
-        roles = importlib.import_module("comments.migrations.0002_staff_groups")
+    from staff import roles
+
+    if not Group.objects.filter(name=roles.MODERATORS).exists():
         roles.assign_roles(Group, Permission)
 
 

@@ -103,9 +103,7 @@ def test_bulk_close_and_reopen_from_the_moderators_story_list(client, moderator)
 
     assert Thread.objects.filter(closed_at__isnull=False).count() == 3
     assert listing.count("Closed · 0") == 3
-    client.post(
-        STORIES, {"action": "reopen_comments", "_selected_action": ids[:1]}
-    )
+    client.post(STORIES, {"action": "reopen_comments", "_selected_action": ids[:1]})
     assert Thread.objects.filter(closed_at__isnull=True).count() == 1
     assert ModerationEvent.objects.filter(action="close").count() == 3
 
@@ -117,9 +115,7 @@ def test_editor_cannot_run_moderation_actions(client):
     story = make_article()
     (comment,) = make_comments(story, 1)
 
-    client.post(
-        STORIES, {"action": "close_comments", "_selected_action": [story.pk]}
-    )
+    client.post(STORIES, {"action": "close_comments", "_selected_action": [story.pk]})
     client.post(QUEUE, {"action": "remove", "_selected_action": [comment.pk]})
 
     assert Thread.objects.get(article=story).closed_at is None
@@ -151,12 +147,8 @@ def test_article_and_comment_lists_keep_a_fixed_query_count(
 def test_thread_page_shows_its_history_and_auto_close(client, moderator, settings):
     settings.COMMENTS_CLOSE_AFTER_DAYS = 30
     story = make_article(published_at=timezone.now())
-    client.post(
-        STORIES, {"action": "close_comments", "_selected_action": [story.pk]}
-    )
-    client.post(
-        STORIES, {"action": "reopen_comments", "_selected_action": [story.pk]}
-    )
+    client.post(STORIES, {"action": "close_comments", "_selected_action": [story.pk]})
+    client.post(STORIES, {"action": "reopen_comments", "_selected_action": [story.pk]})
     thread = Thread.objects.get(article=story)
 
     page = client.get(f"/admin/comments/thread/{thread.pk}/change/").content.decode()

@@ -1,8 +1,11 @@
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
+from staff import roles
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
@@ -15,34 +18,65 @@ def permissions(group_name: str) -> set[str]:
     return {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
 
 
+EDITING = {
+    *(
+        f"articles.{a}_{m}"
+        for a in ("add", "change", "view")
+        for m in ("article", "section", "topic", "promo")
+    ),
+    *(f"articles.{a}_relatedstory" for a in ("add", "change", "delete", "view")),
+    "comments.view_thread",
+    "comments.view_comment",
+    *(f"comments.{a}_sectionpolicy" for a in ("add", "change", "view")),
+}
+MODERATION = {
+    "articles.view_article",
+    "comments.view_thread",
+    "comments.change_thread",
+    "comments.close_thread",
+    "comments.view_comment",
+    "comments.change_comment",
+    "comments.moderate_comment",
+    "comments.view_commentreport",
+    "comments.view_moderationevent",
+    *(f"comments.{a}_sectionpolicy" for a in ("add", "change", "view")),
+    *(f"comments.{a}_watchedword" for a in ("add", "change", "delete", "view")),
+}
+
+
 def test_editors_group_has_exactly_the_editing_permissions():
-    assert permissions("Editors") == {
-        *(
-            f"articles.{a}_{m}"
-            for a in ("add", "change", "view")
-            for m in ("article", "section", "topic", "promo")
-        ),
-        *(f"articles.{a}_relatedstory" for a in ("add", "change", "delete", "view")),
-        "comments.view_thread",
-        "comments.view_comment",
-        *(f"comments.{a}_sectionpolicy" for a in ("add", "change", "view")),
-    }
+    assert permissions("Editors") == EDITING
 
 
 def test_moderators_group_has_exactly_the_moderation_permissions():
-    assert permissions("Moderators") == {
-        "articles.view_article",
-        "comments.view_thread",
-        "comments.change_thread",
-        "comments.close_thread",
-        "comments.view_comment",
-        "comments.change_comment",
-        "comments.moderate_comment",
-        "comments.view_commentreport",
-        "comments.view_moderationevent",
-        *(f"comments.{a}_sectionpolicy" for a in ("add", "change", "view")),
-        *(f"comments.{a}_watchedword" for a in ("add", "change", "delete", "view")),
-    }
+    assert permissions("Moderators") == MODERATION
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_migration_creates_the_groups_and_unapplying_it_removes_them():
+    executor = MigrationExecutor(connection)
+    executor.migrate([("staff", None)])
+    assert not Group.objects.filter(name__in=["Editors", "Moderators"]).exists()
+    # A fresh database has no permissions yet when the migrations run: Django creates
+    # them only after the last one.
+    Permission.objects.all().delete()
+
+    executor.loader.build_graph()
+    executor.migrate([("staff", "0001_roles")])
+
+    assert permissions("Editors") == EDITING
+    assert permissions("Moderators") == MODERATION
+
+
+def test_assigning_the_roles_again_takes_back_a_permission_added_by_hand():
+    editors = Group.objects.get(name="Editors")
+    editors.permissions.add(Permission.objects.get(codename="delete_article"))
+
+    roles.assign_roles(Group, Permission)
+    roles.assign_roles(Group, Permission)
+
+    assert permissions("Editors") == EDITING
+    assert Group.objects.filter(name__in=["Editors", "Moderators"]).count() == 2
 
 
 def create(username: str, role: str, monkeypatch) -> object:
@@ -94,3 +128,10 @@ def test_createstaff_refuses_an_existing_username(monkeypatch):
 
     with pytest.raises(CommandError, match="already exists"):
         create("taken", "editor", monkeypatch)
+
+
+def test_createstaff_refuses_a_role_that_does_not_exist(monkeypatch):
+    with pytest.raises(CommandError, match="invalid choice"):
+        create("root", "admin", monkeypatch)
+
+    assert not get_user_model().objects.filter(username="root").exists()

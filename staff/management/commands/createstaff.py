@@ -7,8 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-# The groups are created, with their permissions, by a data migration.
-ROLE_GROUPS = {"editor": "Editors", "moderator": "Moderators"}
+from staff.roles import ROLE_GROUPS
 
 
 class Command(BaseCommand):
@@ -36,6 +35,7 @@ class Command(BaseCommand):
             raise CommandError(" ".join(error.messages)) from None
         user.set_password(password)
         user.save()
+        # The group and its permissions come from a data migration (staff 0001).
         user.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
         self.stdout.write(f"Created {role} {username!r}: sign in at /admin/.")
 
