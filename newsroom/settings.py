@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from newsroom import localdb
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -93,13 +95,12 @@ TEMPLATES = [
     },
 ]
 
-# PostgreSQL only. DATABASE_URL selects a server; without it the project runs its own.
+# PostgreSQL only. DATABASE_URL selects a server; without it the project runs its own,
+# declared here and started by what needs it (newsroom/localdb.py), never by this import.
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
 else:
-    from newsroom.localdb import embedded_database
-
-    DATABASES = {"default": embedded_database(DATA_DIR / "postgres")}
+    DATABASES = {"default": localdb.declared(DATA_DIR / "postgres")}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
