@@ -111,13 +111,18 @@ DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # Redis down must mean slower pages, not failed ones: errors become misses, and a
-    # dead server is given up on quickly.
-    CACHES["default"]["BACKEND"] = "newsroom.cache.ResilientRedisCache"
-    CACHES["default"].setdefault("OPTIONS", {}).update(
-        socket_connect_timeout=0.25, socket_timeout=0.25
-    )
+# django-environ maps redis:// to django-redis when it is installed (a dependency).
+if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+    # Redis down must mean slower pages, not failed ones: django-redis turns connection
+    # errors into misses (reads find nothing, writes are dropped) and logs them, and a
+    # dead server is given up on quickly. Options in CACHE_URL's query string win.
+    CACHES["default"]["OPTIONS"] = {
+        "IGNORE_EXCEPTIONS": True,
+        "SOCKET_CONNECT_TIMEOUT": 0.25,
+        "SOCKET_TIMEOUT": 0.25,
+        **CACHES["default"].get("OPTIONS", {}),
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # Reader pages: how long a rendered page may sit in the cache (versions make it fresh at
 # once on any change; this bounds memory; 0 switches the page cache off), and how long a
 # CDN in front may keep it.

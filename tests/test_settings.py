@@ -37,6 +37,7 @@ print(json.dumps({
     "debug": settings.DEBUG, "secret": settings.SECRET_KEY, "hosts": settings.ALLOWED_HOSTS,
     "db": {k: db[k] for k in ("ENGINE", "NAME", "USER", "HOST", "PORT")},
     "cache": settings.CACHES["default"]["BACKEND"], "tz": settings.TIME_ZONE,
+    "cache_options": settings.CACHES["default"].get("OPTIONS", {}),
 }))
 """
 
@@ -119,8 +120,24 @@ def test_environment_selects_database_cache_and_time_zone():
         "HOST": "db.internal",
         "PORT": 6543,
     }
-    assert shown["cache"] == "newsroom.cache.ResilientRedisCache"
+    assert shown["cache"] == "django_redis.cache.RedisCache"
+    assert shown["cache_options"] == {
+        "IGNORE_EXCEPTIONS": True,
+        "SOCKET_CONNECT_TIMEOUT": 0.25,
+        "SOCKET_TIMEOUT": 0.25,
+    }
     assert shown["tz"] == "UTC"
+
+
+def test_cache_url_options_override_the_redis_defaults():
+    shown = show_settings(
+        DEBUG="true",
+        DATABASE_URL=UNUSED_DATABASE,
+        CACHE_URL="redis://127.0.0.1:6379/1?socket_timeout=2",
+    )
+
+    assert shown["cache_options"]["SOCKET_TIMEOUT"] == 2
+    assert shown["cache_options"]["IGNORE_EXCEPTIONS"] is True
 
 
 def test_defaults_are_the_newsrooms_clock_and_local_memory_cache():
