@@ -94,6 +94,25 @@ def test_a_thread_of_about_one_page_is_paged_exactly(
     assert ("Comments page 1 of 2" in text) == (pages == 2)
 
 
+def test_a_stale_stored_count_costs_the_same_queries_for_51_and_500_comments(
+    client, django_assert_max_num_queries
+):
+    """A stored count that says the thread fits on one page when it does not costs one
+    wasted query, however many comments there really are."""
+    counts = []
+    for number, pages in ((51, 2), (500, 10)):
+        article = make_article()
+        make_comments(article, number)
+        Thread.objects.filter(article=article).update(comment_count=10)
+
+        with django_assert_max_num_queries(11) as queries:
+            text = page_text(client.get(article.get_absolute_url()))
+
+        assert f"Comments page 1 of {pages}" in text
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
 def test_reader_picks_newest_first(client):
     article = make_article()
     make_comments(article, 3)
