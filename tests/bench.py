@@ -137,6 +137,10 @@ def main() -> None:
     django.setup()
     from django.contrib.staticfiles.storage import staticfiles_storage
 
+    from newsroom.localdb import ensure_started
+
+    ensure_started()  # the embedded PostgreSQL, unless DATABASE_URL names a server
+
     from comments.models import Thread
 
     big = Thread.objects.filter(comment_count__gte=1900).select_related("article").first()

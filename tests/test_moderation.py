@@ -1,11 +1,12 @@
 """Moderators approve, remove, restore, close and reopen; everyone else is refused."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from comments.models import Comment, ModerationEvent, SectionPolicy, Thread
@@ -196,51 +197,111 @@ def test_reopening_an_auto_closed_thread_keeps_it_open(client, settings, moderat
 # The race: posts while a moderator closes
 
 
+class Backend(threading.Thread):
+    """Runs `work` in a thread, on a database connection (a PostgreSQL backend) of its own;
+    `pid` names that backend, `outcome` is what `work` returned or raised."""
+
+    def __init__(self, work):
+        super().__init__(daemon=True)
+        self.work = work
+        self.connected = threading.Event()
+        self.pid: int | None = None
+        self.outcome: object = None
+
+    def run(self) -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.pid = cursor.fetchone()[0]
+            self.connected.set()
+            self.outcome = self.work()
+        except Exception as error:
+            self.outcome = error
+        finally:
+            self.connected.set()
+            connection.close()
+
+
+def waiting_for(backend: Backend) -> tuple[str | None, list[int]]:
+    """PostgreSQL's own account of a backend stuck on a lock: the kind of wait it is in
+    and the backends holding what it waits for. Polled until it waits (up to 10 s)."""
+    assert backend.connected.wait(10) and backend.pid is not None, backend.outcome
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT wait_event_type, pg_blocking_pids(pid) FROM pg_stat_activity "
+                "WHERE pid = %s",
+                [backend.pid],
+            )
+            wait_event_type, blockers = cursor.fetchone()
+        if blockers:
+            return wait_event_type, blockers
+        time.sleep(0.01)  # polls another process's state, not the clock
+    return None, []
+
+
+def post_comment(article, n: int) -> Comment:
+    return comment_post(
+        article=article,
+        parent_id=None,
+        author_name=f"Reader {n}",
+        author_email="",
+        body=f"Racing comment {n}.",
+        ip=f"10.9.0.{n}",
+    ).comment
+
+
 @pytest.mark.django_db(transaction=True)
 def test_no_comment_lands_after_the_close_even_when_they_race():
+    """A poster holds the thread's row lock while a moderator closes: the close waits for
+    the poster, later posters wait for the close and are refused. PostgreSQL itself
+    shows each waiting on the other's transaction, so the two really overlapped."""
     article = make_article()
+    Thread.objects.create(article=article)
     moderator = staff("mod", "Moderators")
-    start = threading.Barrier(9)
-    outcomes = []
+    holding, release = threading.Event(), threading.Event()
 
-    def reader(n: int) -> None:
-        start.wait()
-        try:
-            for i in range(5):
-                comment_post(
-                    article=article,
-                    parent_id=None,
-                    author_name=f"Reader {n}",
-                    author_email="",
-                    body=f"Racing comment {n}-{i}.",
-                    ip=f"10.9.0.{n}",
-                )
-                outcomes.append("saved")
-        except ThreadClosed:
-            outcomes.append("refused")
-        finally:
-            connection.close()
+    def slow_poster() -> Comment:
+        # comment_post has locked the thread, found it open and saved; a slow poster's
+        # transaction stays open (and the thread locked) until the test lets it commit.
+        with transaction.atomic():
+            comment = post_comment(article, 0)
+            holding.set()
+            release.wait(timeout=30)
+        return comment
 
-    def closer() -> None:
-        start.wait()
-        try:
-            thread_close(article=article, actor=moderator, reason="Race.")
-        finally:
-            connection.close()
+    poster = Backend(slow_poster)
+    closer = Backend(lambda: thread_close(article=article, actor=moderator, reason="Race."))
+    late_posters = [Backend(lambda n=n: post_comment(article, n)) for n in range(1, 5)]
+    try:
+        poster.start()
+        assert holding.wait(10), poster.outcome
+        closer.start()
+        closer_waits = waiting_for(closer)
+        for late in late_posters:
+            late.start()
+        late_waits = [waiting_for(late) for late in late_posters]
+    finally:
+        release.set()
+    for backend in (poster, closer, *late_posters):
+        backend.join(timeout=30)
+        assert not backend.is_alive()
 
-    workers = [threading.Thread(target=reader, args=(n,)) for n in range(8)]
-    workers.append(threading.Thread(target=closer))
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-
+    # Overlap: the closer was inside its transaction, stopped on the poster's lock, while
+    # the poster was inside its own; the later posters queued behind the closer.
+    assert closer_waits == ("Lock", [poster.pid])
+    assert all(kind == "Lock" and closer.pid in blockers for kind, blockers in late_waits)
+    # Outcome: the poster who held the lock got in before the close, nobody after it.
     thread = Thread.objects.get(article=article)
+    assert closer.outcome is True
+    assert isinstance(poster.outcome, Comment)
+    assert [type(late.outcome) for late in late_posters] == [ThreadClosed] * 4
     saved = Comment.objects.filter(thread=thread)
-    assert thread.closed_at is not None
-    assert saved.count() == outcomes.count("saved")
+    assert list(saved) == [poster.outcome]
+    assert poster.outcome.created_at < thread.closed_at
     assert not saved.filter(created_at__gte=thread.closed_at).exists()
-    assert thread.comment_count == saved.count()
+    assert thread.comment_count == 1
 
 
 def test_reopened_past_its_deadline_the_thread_names_no_closing_date(client, settings, moderator):

@@ -3,13 +3,16 @@
 import json
 import re
 import secrets
+from contextlib import contextmanager
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
 
 from comments.models import Comment
 from tests.factories import comment_form_data, make_article, make_comments
+from tests.servers import free_port
 from tests.test_settings import run
 
 pytestmark = pytest.mark.django_db
@@ -194,21 +197,54 @@ def test_a_success_before_the_limit_resets_the_count(editor_account):
 # The database away
 
 
-def test_a_database_outage_gets_a_friendly_503_not_a_500(rf):
-    from django.db import OperationalError
+@contextmanager
+def database_away():
+    """The database stops answering, as in a restart: connections to it are refused."""
+    settings_dict = connection.settings_dict
+    real_port = settings_dict["PORT"]
+    connection.close()
+    settings_dict["PORT"] = str(free_port())
+    try:
+        yield
+    finally:
+        connection.close()
+        settings_dict["PORT"] = real_port
 
-    from newsroom.unavailable import DatabaseUnavailableMiddleware
 
-    def view(request):
-        raise OperationalError("server closed the connection unexpectedly")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("page", ["story", "search"], ids=["cached-story-page", "search-page"])
+def test_a_database_outage_gets_a_friendly_503_not_a_500_and_the_site_recovers(client, page):
+    story = make_article(headline="Budget day")
+    url = story.get_absolute_url() if page == "story" else "/search/?q=budget"
 
-    middleware = DatabaseUnavailableMiddleware(view)
-    response = middleware.process_exception(rf.get("/"), OperationalError("gone"))
+    with database_away():
+        response = client.get(url)
 
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
+    assert "no-store" in response["Cache-Control"]
     assert "Back in a moment" in response.content.decode()
-    assert middleware.process_exception(rf.get("/"), ValueError("a bug")) is None
+    # The database answers again: so does the site, with no restart.
+    assert "Budget day" in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("page", ["story", "search"], ids=["cached-story-page", "search-page"])
+def test_a_bug_is_a_500_not_disguised_as_an_outage(page):
+    story = make_article(headline="Budget day")
+    url = story.get_absolute_url() if page == "story" else "/search/?q=budget"
+
+    def bug(execute, sql, params, many, context):
+        raise ValueError("a bug, not the database")
+
+    with connection.execute_wrapper(bug):
+        response = Client(raise_request_exception=False).get(url)
+
+    body = response.content.decode()
+    assert response.status_code == 500
+    assert "Retry-After" not in response
+    assert "Back in a moment" not in body
+    assert "Something went wrong on our side" in body
+    assert "a bug, not the database" not in body and "Traceback" not in body
 
 
 # Structured logs
