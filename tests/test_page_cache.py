@@ -1,5 +1,6 @@
 """Cached reader pages: exact invalidation, per-visitor tokens, 304s, headers, Redis down."""
 
+import json
 import re
 import shutil
 import socket
@@ -11,6 +12,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -190,6 +192,103 @@ def test_promo_and_section_policy_changes_refresh_story_pages(client):
 
     SectionPolicy.objects.create(section=story.section, moderation="pre")
     assert "read by a moderator" in page_text(client.get(story.get_absolute_url()))
+
+
+def test_deleting_stories_from_the_admin_list_takes_their_pages_down_at_once(client):
+    story = make_article(headline="Withdrawn story")
+    reader = Client()
+    assert reader.get(story.get_absolute_url()).status_code == 200
+    assert "Withdrawn story" in page_text(reader.get("/"))
+    client.force_login(User.objects.create_superuser("chief", password="pw"))
+
+    # The admin's built-in "Delete selected": QuerySet.delete(), no model delete() call.
+    client.post(
+        "/admin/articles/article/",
+        {"action": "delete_selected", "_selected_action": [story.pk], "post": "yes"},
+    )
+
+    assert not Article.objects.filter(pk=story.pk).exists()
+    assert reader.get(story.get_absolute_url()).status_code == 404
+    assert "Withdrawn story" not in page_text(reader.get("/"))
+
+
+def test_deleting_a_story_with_its_thread_bumps_its_pages_once(
+    client, django_assert_max_num_queries
+):
+    story = make_article(headline="Withdrawn with its comments")
+    make_comments(story, 20)
+    assert client.get(story.get_absolute_url()).status_code == 200
+    assert "Withdrawn with its comments" in page_text(client.get("/"))
+
+    # The thread and its comments go by cascade: only the story's own delete bumps.
+    with CaptureQueriesContext(connection) as queries:
+        Article.objects.filter(pk=story.pk).delete()
+
+    bumps = [q for q in queries.captured_queries if "pagecache_pageversion" in q["sql"]]
+    assert len(bumps) == 1
+    assert client.get(story.get_absolute_url()).status_code == 404
+    assert "Withdrawn with its comments" not in page_text(client.get("/"))
+
+
+def test_loaddata_refreshes_the_pages_it_changes(client, tmp_path):
+    story = make_article(headline="Headline before the fixture")
+    assert "Headline before the fixture" in page_text(client.get(story.get_absolute_url()))
+    fixture = tmp_path / "correction.json"
+    call_command("dumpdata", "articles.article", pks=str(story.pk), output=str(fixture))
+    rows = json.loads(fixture.read_text())
+    rows[0]["fields"]["headline"] = "Headline from the fixture"
+    fixture.write_text(json.dumps(rows))
+
+    call_command("loaddata", str(fixture), verbosity=0)
+
+    text = page_text(client.get(story.get_absolute_url()))
+    assert "Headline from the fixture" in text
+    assert "Headline before the fixture" not in text
+
+
+def test_topic_changes_from_either_side_show_at_once(client):
+    story = make_article(headline="Tagged after publication")
+    topic = make_topic(name="Budget 2026", slug="budget-2026")
+    story_page = client.get(story.get_absolute_url())
+    assert "Tagged after publication" not in page_text(client.get("/topic/budget-2026/"))
+
+    story.topics.add(topic)
+
+    assert "Tagged after publication" in page_text(client.get("/topic/budget-2026/"))
+    again = client.get(story.get_absolute_url(), headers={"if-none-match": story_page["ETag"]})
+    assert again.status_code == 200, "the story's own page has a new version too"
+
+    topic.articles.remove(story)
+
+    assert "Tagged after publication" not in page_text(client.get("/topic/budget-2026/"))
+
+
+def test_automatic_close_changes_the_etag_for_revalidating_browsers(client, settings):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 1
+    published = timezone.now() - timedelta(hours=23, minutes=59)
+    story = make_article(published_at=published)
+    before = client.get(story.get_absolute_url())
+    assert "Comments are closed." not in page_text(before)
+
+    with time_machine.travel(published + timedelta(days=1, seconds=1), tick=False):
+        after = client.get(story.get_absolute_url(), headers={"if-none-match": before["ETag"]})
+
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+    assert "Comments are closed." in page_text(after)
+
+
+def test_a_changed_section_policy_closes_recent_threads_on_time(client):
+    story = make_article(published_at=timezone.now() - timedelta(days=1, hours=23))
+    before = client.get(story.get_absolute_url())
+    assert "Comments close on" not in page_text(before)
+
+    SectionPolicy.objects.create(section=story.section, close_after_days=2)
+    assert "Comments close on" in page_text(client.get(story.get_absolute_url()))
+
+    with time_machine.travel(timezone.now() + timedelta(hours=1, seconds=1), tick=False):
+        after = client.get(story.get_absolute_url(), headers={"if-none-match": before["ETag"]})
+    assert "Comments are closed." in page_text(after)
 
 
 # Per-visitor values in cached pages
