@@ -251,6 +251,10 @@ LOGGING = {
         },
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {
+        # While Redis is down every request logs its ignored errors: say so once in 30 s.
+        "once_in_30_seconds": {"()": "newsroom.logfilters.AtMostEvery", "seconds": 30},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     "loggers": {
@@ -258,6 +262,7 @@ LOGGING = {
             "level": "INFO" if env.bool("LOG_REQUESTS", default=True) else "WARNING"
         },
         "comments.moderation": {"level": "INFO"},
+        "django_redis.cache": {"filters": ["once_in_30_seconds"]},
     },
 }
 
