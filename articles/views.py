@@ -43,21 +43,24 @@ def home(request):
     return render(request, "articles/home.html", context)
 
 
+def _story_list(request, template: str, stories, context: dict):
+    """A page of published stories, newest first, for a section or a topic."""
+    listed = stories.published().for_listing()
+    page = Paginator(listed, STORIES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, template, {**context, "page": page})
+
+
 @reader_page(listing_pages)
 def section_detail(request, slug):
     section = get_object_or_404(Section, slug=slug)
-    stories = section.articles.published().for_listing()
-    page = Paginator(stories, STORIES_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"section": section, "page": page, "current_section": section}
-    return render(request, "articles/section.html", context)
+    context = {"section": section, "current_section": section}
+    return _story_list(request, "articles/section.html", section.articles, context)
 
 
 @reader_page(listing_pages)
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    stories = topic.articles.published().for_listing()
-    page = Paginator(stories, STORIES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "articles/topic.html", {"topic": topic, "page": page})
+    return _story_list(request, "articles/topic.html", topic.articles, {"topic": topic})
 
 
 @reader_page(story_pages)

@@ -25,15 +25,21 @@ from comments.rules import CommentRules
 from comments.services import comment_moderate, thread_close, thread_reopen
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
+class ReadOnly:
+    """Records kept as they are: the audit log, reports, the stories' list of threads."""
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(ReadOnly, admin.TabularInline):
+    extra = 0
 
 
 class ModerationEventInline(ReadOnlyInline):
@@ -175,21 +181,12 @@ class ThreadAdmin(ModeratorActions, admin.ModelAdmin):
 
 
 @admin.register(ModerationEvent)
-class ModerationEventAdmin(admin.ModelAdmin):
+class ModerationEventAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["created_at", "action", "actor", "thread", "comment", "reason"]
     list_filter = ["action", "created_at"]
     list_select_related = ["actor", "thread__article", "comment"]
     search_fields = ["reason", "thread__article__headline"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WatchedWord)
@@ -205,7 +202,7 @@ class SectionPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(StoryComments)
-class StoryCommentsAdmin(ModeratorActions, admin.ModelAdmin):
+class StoryCommentsAdmin(ReadOnly, ModeratorActions, admin.ModelAdmin):
     """Every story with its thread's state: threads close before their first comment
     too. A list to act from; stories are edited in their own admin."""
 
@@ -221,15 +218,6 @@ class StoryCommentsAdmin(ModeratorActions, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self.has_moderate_permission(request) or self.has_close_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Comments")
     def comments(self, story: StoryComments) -> str:

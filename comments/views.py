@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -152,25 +154,40 @@ def moderate_comment(request, comment_pk):
     return redirect(f"{comment.thread.article.get_absolute_url()}#comment-{comment.pk}")
 
 
+def _change_thread(request, article_pk, change, *, done: str, unchanged: str):
+    """Close or reopen a story's thread (`change` is the service), and say what happened."""
+    article = get_object_or_404(Article, pk=article_pk)
+    if change(article=article, actor=request.user):
+        messages.success(request, done)
+    else:
+        messages.info(request, unchanged)
+    return redirect(f"{article.get_absolute_url()}#comments")
+
+
 @require_POST
 @permission_required("comments.close_thread", raise_exception=True)
 def close_thread(request, article_pk):
-    article = get_object_or_404(Article, pk=article_pk)
     form = CloseThreadForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    if thread_close(article=article, actor=request.user, reason=reason):
-        messages.success(request, "Comments are now closed on this story.")
-    else:
-        messages.info(request, "Comments were already closed.")
-    return redirect(f"{article.get_absolute_url()}#comments")
+    if not form.is_valid():
+        article = get_object_or_404(Article, pk=article_pk)
+        messages.error(request, "Comments were not closed: " + " ".join(form.errors["reason"]))
+        return redirect(f"{article.get_absolute_url()}#comments")
+    return _change_thread(
+        request,
+        article_pk,
+        partial(thread_close, reason=form.cleaned_data["reason"]),
+        done="Comments are now closed on this story.",
+        unchanged="Comments were already closed.",
+    )
 
 
 @require_POST
 @permission_required("comments.close_thread", raise_exception=True)
 def reopen_thread(request, article_pk):
-    article = get_object_or_404(Article, pk=article_pk)
-    if thread_reopen(article=article, actor=request.user):
-        messages.success(request, "Comments are open again on this story.")
-    else:
-        messages.info(request, "Comments were already open.")
-    return redirect(f"{article.get_absolute_url()}#comments")
+    return _change_thread(
+        request,
+        article_pk,
+        thread_reopen,
+        done="Comments are open again on this story.",
+        unchanged="Comments were already open.",
+    )
