@@ -1,7 +1,9 @@
 import re
 import sys
+from collections.abc import Callable
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -66,6 +68,62 @@ def staff_roles(request):
 def demo(db):
     """The demo newsroom from fixtures/demo.json (the seed story and its neighbours)."""
     call_command("loaddata", "demo", verbosity=0)
+
+
+@pytest.fixture
+def editor(client):
+    """An editor, signed in on `client`."""
+    from tests.factories import make_staff
+
+    user = make_staff("eda", "Editors")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def moderator(client):
+    """A moderator, signed in on `client`."""
+    from tests.factories import make_staff
+
+    user = make_staff("mod", "Moderators")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def assert_queries_do_not_grow(django_assert_max_num_queries):
+    """Query budgets, not exact counts: for 10 and for 500 rows, run `setup(number)`, then
+    each fetch as `fetch(number, made)` (`made` is what setup returned) within `budget`
+    queries apiece, and require the same counts for both sizes. A fetch makes its own
+    checks of the page, so they run for each size."""
+
+    def check(
+        setup: Callable[[int], Any],
+        *fetches: Callable[[int, Any], object],
+        budget: int,
+        sizes: tuple[int, int] = (10, 500),
+    ) -> None:
+        counts = []
+        for number in sizes:
+            made = setup(number)
+            counts.append([])
+            for fetch in fetches:
+                info = f"{fetch.__name__} for {number} rows"
+                with django_assert_max_num_queries(budget, info=info) as queries:
+                    fetch(number, made)
+                counts[-1].append(len(queries))
+        assert counts[0] == counts[1], f"queries for {sizes[0]} and {sizes[1]} rows differ"
+
+    return check
+
+
+@pytest.fixture(params=[1000, 5], ids=["thread-on-one-page", "thread-on-many-pages"])
+def comments_per_page(request, settings) -> int:
+    """Most threads fit on one page of comments and some run to many; a page's queries must
+    not grow with the comments either way. A thousand holds the longest thread these tests
+    make, replies and all."""
+    settings.COMMENTS_PER_PAGE = request.param
+    return request.param
 
 
 def page_text(response) -> str:

@@ -4,6 +4,7 @@ import time
 from datetime import timedelta
 from itertools import count
 
+from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from articles.models import Article, Section, Topic
@@ -11,6 +12,14 @@ from comments.forms import form_token
 from comments.models import Comment, Thread
 
 _numbers = count(1)
+
+
+def make_staff(username: str, group: str | None = None) -> User:
+    """A staff account, in one of the staff groups (Editors, Moderators) when named."""
+    user = User.objects.create_user(username, password="pw", is_staff=True)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
 
 
 def make_section(**fields) -> Section:
@@ -57,6 +66,13 @@ def bulk_stories(section: Section, number: int, **fields) -> None:
         )
         for i in range(number)
     )
+
+
+def replace_stories(section: Section, number: int, **fields) -> None:
+    """Exactly `number` bulk stories, all in `section`: whatever stories an earlier round
+    of the same test made are deleted first."""
+    Article.objects.all().delete()
+    bulk_stories(section, number, **fields)
 
 
 def make_comments(article: Article, number: int, **fields) -> list[Comment]:

@@ -5,7 +5,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -13,23 +13,9 @@ from comments.models import Comment, ModerationEvent, SectionPolicy, Thread
 from comments.rules import ThreadClosed
 from comments.services import comment_post, thread_close
 from tests.conftest import page_text
-from tests.factories import comment_form_data, make_article, make_comments
+from tests.factories import comment_form_data, make_article, make_comments, make_staff
 
 pytestmark = pytest.mark.django_db
-
-
-def staff(username: str, group: str | None = None) -> User:
-    user = User.objects.create_user(username, password="pw", is_staff=True)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-@pytest.fixture
-def moderator(client):
-    user = staff("mod", "Moderators")
-    client.force_login(user)
-    return user
 
 
 def test_moderator_sees_thread_and_comment_controls(client, moderator):
@@ -54,7 +40,7 @@ def test_others_see_no_moderation_controls(client, who):
     if who == "reader":
         client.force_login(User.objects.create_user("reader"))
     elif who == "editor":
-        client.force_login(staff("ed", "Editors"))
+        client.force_login(make_staff("ed", "Editors"))
 
     html = client.get(article.get_absolute_url()).content.decode()
 
@@ -68,8 +54,8 @@ def test_moderation_urls_refuse_everyone_without_the_permission(client, who):
     (comment,) = make_comments(article, 1)
     users = {
         "reader": lambda: User.objects.create_user("reader"),
-        "editor": lambda: staff("ed", "Editors"),
-        "staff-without-permission": lambda: staff("plain"),
+        "editor": lambda: make_staff("ed", "Editors"),
+        "staff-without-permission": lambda: make_staff("plain"),
     }
     if who in users:
         client.force_login(users[who]())
@@ -259,7 +245,7 @@ def test_no_comment_lands_after_the_close_even_when_they_race():
     shows each waiting on the other's transaction, so the two really overlapped."""
     article = make_article()
     Thread.objects.create(article=article)
-    moderator = staff("mod", "Moderators")
+    moderator = make_staff("mod", "Moderators")
     holding, release = threading.Event(), threading.Event()
 
     def slow_poster() -> Comment:

@@ -1,28 +1,26 @@
 """The moderation queue and bulk actions in the Django admin."""
 
 import re
+from functools import partial
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from articles.models import Article
 from comments.models import Comment, ModerationEvent, Thread
-from tests.factories import bulk_stories, make_article, make_comments, make_section
+from tests.factories import (
+    make_article,
+    make_comments,
+    make_section,
+    make_staff,
+    replace_stories,
+)
 
 pytestmark = pytest.mark.django_db
 
 QUEUE = "/admin/comments/comment/"
 # The moderators' list of stories, where threads are closed and reopened.
 STORIES = "/admin/comments/storycomments/"
-
-
-@pytest.fixture
-def moderator(client):
-    user = User.objects.create_user("mod", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Moderators"))
-    client.force_login(user)
-    return user
 
 
 def listed_bodies(response) -> list[str]:
@@ -110,9 +108,7 @@ def test_bulk_close_and_reopen_from_the_moderators_story_list(client, moderator)
 
 
 def test_editor_cannot_run_moderation_actions(client):
-    editor = User.objects.create_user("ed", password="pw", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Editors"))
-    client.force_login(editor)
+    client.force_login(make_staff("ed", "Editors"))
     story = make_article()
     (comment,) = make_comments(story, 1)
 
@@ -125,8 +121,9 @@ def test_editor_cannot_run_moderation_actions(client):
 
 
 def stories_with_closed_threads(section, number: int) -> None:
-    """Many stories in a few INSERTs; every other one has a closed thread with a comment."""
-    bulk_stories(section, number)
+    """Exactly `number` stories in a few INSERTs; every other one has a closed thread with
+    a comment."""
+    replace_stories(section, number)
     now = timezone.now()
     threads = Thread.objects.bulk_create(
         Thread(article=article, closed_at=now, comment_count=1)
@@ -139,29 +136,30 @@ def stories_with_closed_threads(section, number: int) -> None:
 
 
 def test_article_comment_and_thread_lists_cost_the_same_queries_for_10_and_500_stories(
-    client, moderator, django_assert_max_num_queries
+    client, moderator, assert_queries_do_not_grow
 ):
-    section = make_section()
-    counts = []
-    for number in (10, 500):
-        Article.objects.all().delete()
-        stories_with_closed_threads(section, number)
+    def articles(number, _):
+        assert f"{number} stories" in client.get("/admin/articles/article/").content.decode()
 
-        with django_assert_max_num_queries(12) as articles:
-            assert f"{number} stories" in client.get("/admin/articles/article/").content.decode()
-        with django_assert_max_num_queries(12) as by_story:
-            listing = client.get(STORIES).content.decode()
-            assert f"{number} comments by story" in listing
-            assert listing.count("Closed · 1") == min(number // 2, 50)
-        with django_assert_max_num_queries(12) as queue:
-            assert f"{number // 2} comments" in client.get(QUEUE).content.decode()
-        with django_assert_max_num_queries(12) as threads:
-            assert (
-                f"{number // 2} threads" in client.get("/admin/comments/thread/").content.decode()
-            )
+    def by_story(number, _):
+        listing = client.get(STORIES).content.decode()
+        assert f"{number} comments by story" in listing
+        assert listing.count("Closed · 1") == min(number // 2, 50)
 
-        counts.append((len(articles), len(by_story), len(queue), len(threads)))
-    assert counts[0] == counts[1]
+    def queue(number, _):
+        assert f"{number // 2} comments" in client.get(QUEUE).content.decode()
+
+    def threads(number, _):
+        assert f"{number // 2} threads" in client.get("/admin/comments/thread/").content.decode()
+
+    assert_queries_do_not_grow(
+        partial(stories_with_closed_threads, make_section()),
+        articles,
+        by_story,
+        queue,
+        threads,
+        budget=12,
+    )
 
 
 def test_thread_page_shows_its_history_and_auto_close(client, moderator, settings):
