@@ -8,4 +8,4 @@ class ArticlesConfig(AppConfig):
     def ready(self) -> None:
         from articles import pages
 
-        pages.watch_models()
+        pages.register()

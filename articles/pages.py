@@ -5,7 +5,7 @@ Scopes:
 - LISTINGS: the comment counts shown in lists of stories (bumped by `comments`).
 - story_scope(pk): one story's page (its comments and thread state).
 
-`watch_models()` runs in `ArticlesConfig.ready()`: from then on saving or deleting any of
+`register()` runs in `ArticlesConfig.ready()`: from then on saving or deleting any of
 these rows, or changing a story's topics or a promo's sections, bumps the scopes.
 """
 
@@ -40,21 +40,22 @@ def story_pages(url_kwargs) -> list[str]:
     return [SITE, story_scope(url_kwargs["pk"])]
 
 
-def next_scheduled_publication(scope: str) -> datetime | None:
+def next_scheduled_publication(scopes) -> dict[str, datetime]:
     """When the next scheduled story goes live: every page changes then, by itself."""
     from articles.models import Article
 
-    if scope != SITE:
-        return None
-    return (
+    if SITE not in scopes:
+        return {}
+    moment = (
         Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
         .order_by("published_at")
         .values_list("published_at", flat=True)
         .first()
     )
+    return {SITE: moment} if moment else {}
 
 
-def watch_models() -> None:
+def register() -> None:
     from articles.models import Article, Promo, RelatedStory, Section, Topic
     from pagecache import registry, versions
 

@@ -207,6 +207,10 @@ class StoryCommentsAdmin(ReadOnly, ModeratorActions, admin.ModelAdmin):
     too. A list to act from; stories are edited in their own admin."""
 
     list_display = ["headline", "section", "published_at", "comments"]
+    # Nothing to open: the story itself is edited (and seen) in the stories' admin, by
+    # those allowed to.
+    list_display_links = None
+    fields = readonly_fields = ["headline", "section", "published_at", "comments"]
     list_filter = ["section", "published_at"]
     list_select_related = ["section__comment_policy", "thread"]
     search_fields = ["headline"]

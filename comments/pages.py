@@ -20,12 +20,12 @@ def comment_pages(comment) -> list[str]:
 
 
 def policy_pages(policy) -> list[str]:
-    """Every page, and the story scopes whose automatic close the policy now sets: the
-    stories of the section still inside its window, whose close time is asked anew."""
+    """Every page, and the stories of the section that may close by themselves under
+    this policy or, once it is gone, under the site's: their close times are asked anew."""
     from articles.models import Article
     from comments.rules import close_after_days
 
-    days = close_after_days(policy)
+    days = max(close_after_days(policy) or 0, close_after_days(None) or 0)
     if not days:
         return [SITE]
     recent = Article.objects.filter(
@@ -34,17 +34,22 @@ def policy_pages(policy) -> list[str]:
     return [SITE, *(story_scope(pk) for pk in recent.values_list("pk", flat=True))]
 
 
-def story_closes_at(scope: str) -> datetime | None:
-    """When the comments of the story a scope is the page of close by themselves."""
+def stories_close_at(scopes) -> dict[str, datetime]:
+    """When the comments of the stories whose pages these scopes are close by themselves
+    (one query, however many stories)."""
     from articles.models import Article
     from comments.rules import CommentRules
 
-    pk = story_of(scope)
-    if pk is None:
-        return None
-    stories = Article.objects.select_related("section__comment_policy", "thread").defer("body")
-    article = stories.filter(pk=pk).first()
-    return CommentRules.for_story(article).closes_at() if article else None
+    scope_of = {pk: scope for scope in scopes if (pk := story_of(scope)) is not None}
+    if not scope_of:
+        return {}
+    stories = (
+        Article.objects.select_related("section__comment_policy", "thread")
+        .defer("body")
+        .filter(pk__in=scope_of)
+    )
+    moments = {story.pk: CommentRules.for_story(story).closes_at() for story in stories}
+    return {scope_of[pk]: moment for pk, moment in moments.items() if moment}
 
 
 def register() -> None:
@@ -53,7 +58,8 @@ def register() -> None:
     from pagecache import placeholders, registry, versions
 
     registry.watch(Thread, lambda thread: [LISTINGS, story_scope(thread.article_id)])
-    registry.watch(Comment, comment_pages)
+    # Reports change no reader's page: their count is for moderators.
+    registry.watch(Comment, comment_pages, unseen_fields={"report_count"})
     registry.watch(SectionPolicy, policy_pages)
-    versions.changes_by_itself(story_closes_at)
+    versions.changes_by_itself(stories_close_at)
     placeholders.register("form-token", lambda request, story_pk: form_token(story_pk))

@@ -32,6 +32,10 @@ class FormAlreadyUsed(Exception):
     """The form that sent this has sent a comment already: nothing is saved."""
 
 
+class CommentUnavailable(Exception):
+    """The comment replied to or reported is not in this thread, or not visible."""
+
+
 def close_after_days(own: SectionPolicy | None) -> int | None:
     """Days after publication when a section's threads close by themselves: its own
     policy's, else the site's; None when they never do."""

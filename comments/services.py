@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from comments.models import Comment, CommentReport, ModerationEvent, Thread
-from comments.rules import CommentRules
+from comments.rules import CommentRules, CommentUnavailable
 
 logger = logging.getLogger("comments.moderation")
 
@@ -32,10 +32,6 @@ def _audit(event: ModerationEvent) -> None:
             "reason": event.reason,
         },
     )
-
-
-class CommentUnavailable(Exception):
-    """The comment replied to or reported is not in this thread, or not visible."""
 
 
 @dataclass(frozen=True)

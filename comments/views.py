@@ -12,10 +12,9 @@ from articles.models import Article
 from comments.forms import CloseThreadForm, CommentForm, ReportForm
 from comments.listing import comment_page_number
 from comments.models import Comment, ModerationEvent
-from comments.rules import Flooding, FormAlreadyUsed, ThreadClosed
+from comments.rules import CommentUnavailable, Flooding, FormAlreadyUsed, ThreadClosed
 from comments.services import (
     MODERATION,
-    CommentUnavailable,
     comment_moderate,
     comment_post,
     comment_report,

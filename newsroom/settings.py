@@ -74,7 +74,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Inside CSRF's middleware, so the CSRF cookie is set for the tokens it fills in.
-    "pagecache.middleware.ReaderPageCacheMiddleware",
+    "pagecache.middleware.PlaceholderMiddleware",
     "newsroom.unavailable.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its refusal page.
     "axes.middleware.AxesMiddleware",

@@ -39,7 +39,11 @@ def placeholder(name: str, number: int | None = None) -> str:
 
 
 def has_placeholders(content: bytes) -> bool:
-    return START.encode() in content
+    """Whether the page has a placeholder of a registered name (a stray private-use
+    character in text makes no page private)."""
+    if START.encode() not in content:  # the common case, without decoding
+        return False
+    return any(match.group(1) in _fillers for match in PATTERN.finditer(content.decode()))
 
 
 def fill(request: HttpRequest, html: str) -> str:

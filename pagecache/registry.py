@@ -9,7 +9,8 @@ loaddata, a many-to-many add or remove.
 Writes that send no signals must bump explicitly, with `versions.bump()` beside them.
 They are, in the whole project:
 - `demo.management.commands.generate_demo`: bulk_create of stories, threads, comments.
-- `QuerySet.update()` calls in tests that set up rows (never in application code).
+- `QuerySet.update()` and `bulk_create()` calls in tests that set up rows (never in
+  application code).
 """
 
 from collections.abc import Callable, Iterable
@@ -22,12 +23,15 @@ from pagecache import versions
 ScopesOf = Callable[[models.Model], Iterable[str]]
 # Keyed by concrete model: a proxy's rows are the same rows.
 _scopes_of: dict[type[models.Model], ScopesOf] = {}
+_unseen_fields: dict[type[models.Model], frozenset[str]] = {}
 
 
-def watch(model: type[models.Model], scopes: ScopesOf) -> None:
+def watch(model: type[models.Model], scopes: ScopesOf, *, unseen_fields=()) -> None:
     """Bump `scopes(row)` whenever a row of `model` is saved or deleted, and when one of
-    its many-to-many relations changes."""
+    its many-to-many relations changes; a save(update_fields=...) of `unseen_fields`
+    alone (shown on no reader's page) bumps nothing."""
     _scopes_of[model._meta.concrete_model] = scopes
+    _unseen_fields[model._meta.concrete_model] = frozenset(unseen_fields)
 
 
 def connect() -> None:
@@ -45,16 +49,22 @@ def scopes_of(row: models.Model) -> list[str]:
     return list(_scopes_of[row._meta.concrete_model](row))
 
 
-def _saved(sender, instance, **kwargs) -> None:
-    if _watched(sender):
-        versions.bump(*scopes_of(instance))
+def _saved(sender, instance, update_fields=None, **kwargs) -> None:
+    if not _watched(sender):
+        return
+    if update_fields and update_fields <= _unseen_fields[sender._meta.concrete_model]:
+        return
+    versions.bump(*scopes_of(instance))
 
 
 def _deleted(sender, instance, origin=None, **kwargs) -> None:
     if not _watched(sender):
         return
-    # A row deleted by a cascade shows only on the pages of the row whose deletion
+    # A row deleted by a cascade shows only on pages of the watched row whose deletion
     # cascaded, and that row bumps them: deleting a story does not bump once per comment.
+    # It holds because of what the rows cascade to: a story's, section's or topic's
+    # dependents (threads, comments, pins, promos, policies) are on pages that show the
+    # site scope, which those rows bump; a thread's comments are on its story's page.
     origin_model = origin.model if isinstance(origin, models.QuerySet) else type(origin)
     if origin is not None and not _same_model(origin_model, sender) and _watched(origin_model):
         return

@@ -7,7 +7,7 @@ that own the content name them. Changes bump their scopes in the same transactio
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,19 +16,26 @@ from django.utils import timezone
 
 from pagecache.models import PageVersion
 
+NextChanges = Callable[[Sequence[str]], dict[str, datetime]]
+
 # Scopes that change at a moment known in advance (a scheduled story goes live, a thread
-# closes on its deadline): each function names that moment for a scope, or None. It is
-# asked at every bump and kept as the version's `valid_until`; the first request after
-# that moment bumps the scope again, so the page's key and ETag change by themselves.
-_next_change_of: list[Callable[[str], datetime | None]] = []
+# closes on its deadline). Each function, given scopes, names that moment for those it
+# knows. It is asked whenever a scope gets a version and kept as its `valid_until`; the
+# first request after that moment renews the version, so the page's key and ETag change
+# by themselves. Keyed by name: an app's ready() may run twice in tests.
+_next_changes: dict[str, NextChanges] = {}
 
 
-def changes_by_itself(next_change: Callable[[str], datetime | None]) -> None:
-    _next_change_of.append(next_change)
+def changes_by_itself(next_changes: NextChanges) -> None:
+    _next_changes[f"{next_changes.__module__}.{next_changes.__qualname__}"] = next_changes
 
 
-def _valid_until(scope: str) -> datetime | None:
-    return min(filter(None, (next_change(scope) for next_change in _next_change_of)), default=None)
+def _valid_until(scopes: Sequence[str]) -> dict[str, datetime]:
+    moments: dict[str, datetime] = {}
+    for next_changes in _next_changes.values():
+        for scope, moment in next_changes(scopes).items():
+            moments[scope] = min(moment, moments.get(scope, moment))
+    return moments
 
 
 @dataclass(frozen=True)
@@ -37,21 +44,34 @@ class Versions:
     changed_at: datetime | None
 
 
-def bump(*scopes: str) -> dict:
-    """Give each scope a new version. One upsert, inside the caller's transaction.
-    Returns scope → (version, changed_at, valid_until), as `_read()` would."""
+def _new_rows(scopes: Sequence[str]) -> list[PageVersion]:
     now = timezone.now()
-    rows = {scope: (uuid.uuid4().hex, now, _valid_until(scope)) for scope in dict.fromkeys(scopes)}
+    until = _valid_until(scopes)
+    return [
+        PageVersion(
+            scope=scope, version=uuid.uuid4().hex, changed_at=now, valid_until=until.get(scope)
+        )
+        for scope in dict.fromkeys(scopes)
+    ]
+
+
+def bump(*scopes: str) -> None:
+    """Give each scope a new version. One upsert, inside the caller's transaction."""
     PageVersion.objects.bulk_create(
-        [
-            PageVersion(scope=scope, version=version, changed_at=at, valid_until=until)
-            for scope, (version, at, until) in rows.items()
-        ],
+        _new_rows(scopes),
         update_conflicts=True,
         unique_fields=["scope"],
         update_fields=["version", "changed_at", "valid_until"],
     )
-    return rows
+
+
+def create_missing(scopes: Sequence[str]) -> None:
+    """First versions for scopes a page has shown but nothing has bumped yet (rows made
+    in bulk, a fresh table), so that when they change by themselves is known. Existing
+    rows are left as they are; called only for pages that were really rendered."""
+    missing = set(scopes) - set(_read(scopes))
+    if missing:
+        PageVersion.objects.bulk_create(_new_rows(sorted(missing)), ignore_conflicts=True)
 
 
 def _read(scopes) -> dict:
@@ -67,20 +87,25 @@ def _read(scopes) -> dict:
         return {scope: rest for scope, *rest in cursor.fetchall()}
 
 
+def _renew(scope: str, seen_version: str) -> None:
+    """A new version for a scope whose moment has come, unless another request renewed
+    it first: of the readers that see the moment together, one writes."""
+    (row,) = _new_rows([scope])
+    PageVersion.objects.filter(scope=scope, version=seen_version).update(
+        version=row.version, changed_at=row.changed_at, valid_until=row.valid_until
+    )
+
+
 def current(*scopes: str) -> Versions:
-    """The combined version of these scopes, and when the newest of them changed."""
+    """The combined version of these scopes, and when the newest of them changed. A scope
+    with no row yet reads as version "0"."""
     rows = _read(scopes)
     now = timezone.now()
-    # A scope never bumped gets its first version now, which learns when it changes by
-    # itself; one whose moment has come (a scheduled story is out, a thread has closed)
-    # gets a new one.
-    stale = [
-        scope
-        for scope in scopes
-        if scope not in rows or (rows[scope][2] is not None and rows[scope][2] <= now)
-    ]
-    if stale:
-        rows.update(bump(*stale))
-    tag = "-".join(rows[scope][0] for scope in scopes)
+    due = [scope for scope, (_, _, until) in rows.items() if until and until <= now]
+    if due:
+        for scope in due:  # e.g. a scheduled story is out, a thread has closed
+            _renew(scope, rows[scope][0])
+        rows.update(_read(due))
+    tag = "-".join(rows[scope][0] if scope in rows else "0" for scope in scopes)
     changed = [changed_at for _, changed_at, _ in rows.values()]
     return Versions(tag=tag, changed_at=max(changed) if changed else None)

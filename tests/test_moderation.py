@@ -130,6 +130,19 @@ def test_moderator_closes_from_the_story_page_with_a_reason(client, moderator):
     assert (event.action, event.actor, event.reason) == ("close", moderator, "Legal advice.")
 
 
+def test_an_over_long_closing_reason_is_refused_and_the_thread_stays_open(client, moderator):
+    article = make_article()
+
+    response = client.post(
+        f"/comments/thread/{article.pk}/close/", {"reason": "x" * 256}, follow=True
+    )
+
+    assert "Comments were not closed: " in page_text(response)
+    assert "at most 255 characters" in page_text(response)
+    assert not Thread.objects.filter(article=article, closed_at__isnull=False).exists()
+    assert not ModerationEvent.objects.exists()
+
+
 def test_moderator_reopens_and_readers_can_post_again(client, moderator):
     article = make_article()
     Thread.objects.create(article=article, closed_at=timezone.now(), closed_by=moderator)

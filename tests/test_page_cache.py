@@ -22,6 +22,7 @@ from django.utils import timezone
 from articles.models import Article, Promo
 from comments.models import Comment, SectionPolicy, Thread
 from comments.services import comment_moderate, thread_close, thread_reopen
+from pagecache.models import PageVersion
 from tests.conftest import page_text
 from tests.factories import (
     comment_form_data,
@@ -290,6 +291,40 @@ def test_a_changed_section_policy_closes_recent_threads_on_time(client):
     assert "Comments are closed." in page_text(after)
 
 
+def test_deleting_a_section_policy_closes_threads_on_the_site_default(client, settings):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 10
+    story = make_article(published_at=timezone.now() - timedelta(days=5))
+    policy = SectionPolicy.objects.create(section=story.section, close_after_days=2)
+    assert "Comments are closed." in page_text(client.get(story.get_absolute_url()))
+
+    policy.delete()
+    reopened = client.get(story.get_absolute_url())
+    assert "Comments close on" in page_text(reopened)
+
+    with time_machine.travel(timezone.now() + timedelta(days=5, seconds=1), tick=False):
+        after = client.get(story.get_absolute_url(), headers={"if-none-match": reopened["ETag"]})
+    assert "Comments are closed." in page_text(after)
+
+
+def test_a_report_leaves_the_cached_story_page_as_it_is(client):
+    story = make_article()
+    (comment,) = make_comments(story, 1)
+    etag = client.get(story.get_absolute_url())["ETag"]
+
+    Client(REMOTE_ADDR="198.51.100.7").post(f"/comments/{comment.pk}/report/", {"reason": "spam"})
+
+    comment.refresh_from_db()
+    assert comment.report_count == 1
+    again = client.get(story.get_absolute_url(), headers={"if-none-match": etag})
+    assert again.status_code == 304
+
+
+def test_pages_of_stories_that_do_not_exist_leave_no_trace(client):
+    for path in ("/news/987654/no-such-story/", f"/news/{'9' * 120}/very-long-number/"):
+        assert client.get(path).status_code == 404
+    assert not PageVersion.objects.filter(scope__startswith="story:").exists()
+
+
 # Per-visitor values in cached pages
 
 
@@ -377,6 +412,15 @@ def test_a_304_costs_one_query_for_10_and_500_comments(client, assert_queries_do
     assert_queries_do_not_grow(first_visit, revalidation, budget=CACHED_PAGE_BUDGET)
 
 
+def test_if_match_on_a_reader_page_gets_the_page_not_a_412(client):
+    story = make_article()
+
+    response = client.get(story.get_absolute_url(), headers={"if-match": '"not-this"'})
+
+    assert response.status_code == 200
+    assert story.headline in page_text(response)
+
+
 # Who gets live pages
 
 
@@ -392,6 +436,7 @@ def test_staff_always_see_live_pages_never_stored(client):
     assert "Waiting for review." in page_text(response)
     assert "no-store" in response["Cache-Control"]
     assert "ETag" not in response
+    assert "Waiting for review." not in page_text(Client().get(story.get_absolute_url()))
 
 
 def test_a_reader_with_a_message_gets_it_on_a_live_page(client):

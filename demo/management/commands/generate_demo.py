@@ -224,7 +224,7 @@ class Command(BaseCommand):
                         author_name=rng.choice(["", "Ayesha", "Bilal", "Farah", "Imran", "Sana"]),
                         body=sentence(rng, rng.randint(5, 40)),
                         created_at=start + timedelta(seconds=rng.uniform(30, span)),
-                        status=rng.choices(["visible", "pending", "removed"], [95, 3, 2])[0],
+                        status=rng.choices(list(Comment.Status), [95, 3, 2])[0],
                     )
                 )
             replies_wanted.append((thread_pk, replies))
@@ -247,7 +247,7 @@ class Command(BaseCommand):
                             author_name=rng.choice(["", "Omar", "Zara", "Hina"]),
                             body=sentence(rng, rng.randint(5, 30)),
                             created_at=parent.created_at + timedelta(minutes=rng.uniform(1, 600)),
-                            status="visible",
+                            status=Comment.Status.VISIBLE,
                         )
                     )
             Comment.objects.bulk_create(reply_rows, batch_size=2000)
