@@ -67,7 +67,8 @@ def _cached_page(request, scopes: list[str], view, args, kwargs) -> HttpResponse
         if response.status_code != 200 or response.streaming:
             return response
         cache.set(key, (response.content, response["Content-Type"]), settings.PAGE_CACHE_SECONDS)
-        versions.create_missing(scopes)  # a real page: its scopes may now have rows
+        if stamp.missing:  # a real page: its scopes may have rows now
+            versions.create_missing(stamp.missing)
     _add_headers(response, etag, last_modified, scopes)
     return response
 

@@ -42,6 +42,7 @@ def _valid_until(scopes: Sequence[str]) -> dict[str, datetime]:
 class Versions:
     tag: str
     changed_at: datetime | None
+    missing: tuple[str, ...] = ()  # scopes with no row yet (read as version "0")
 
 
 def _new_rows(scopes: Sequence[str]) -> list[PageVersion]:
@@ -67,11 +68,9 @@ def bump(*scopes: str) -> None:
 
 def create_missing(scopes: Sequence[str]) -> None:
     """First versions for scopes a page has shown but nothing has bumped yet (rows made
-    in bulk, a fresh table), so that when they change by themselves is known. Existing
-    rows are left as they are; called only for pages that were really rendered."""
-    missing = set(scopes) - set(_read(scopes))
-    if missing:
-        PageVersion.objects.bulk_create(_new_rows(sorted(missing)), ignore_conflicts=True)
+    in bulk, a fresh table), so that when they change by themselves is known. A row
+    made meanwhile is left as it is; called only for pages that were really rendered."""
+    PageVersion.objects.bulk_create(_new_rows(scopes), ignore_conflicts=True)
 
 
 def _read(scopes) -> dict:
@@ -108,4 +107,5 @@ def current(*scopes: str) -> Versions:
         rows.update(_read(due))
     tag = "-".join(rows[scope][0] if scope in rows else "0" for scope in scopes)
     changed = [changed_at for _, changed_at, _ in rows.values()]
-    return Versions(tag=tag, changed_at=max(changed) if changed else None)
+    missing = tuple(scope for scope in scopes if scope not in rows)
+    return Versions(tag=tag, changed_at=max(changed) if changed else None, missing=missing)

@@ -25,6 +25,7 @@ from comments.services import comment_moderate, thread_close, thread_reopen
 from pagecache.models import PageVersion
 from tests.conftest import page_text
 from tests.factories import (
+    bulk_stories,
     comment_form_data,
     make_article,
     make_comments,
@@ -323,6 +324,22 @@ def test_pages_of_stories_that_do_not_exist_leave_no_trace(client):
     for path in ("/news/987654/no-such-story/", f"/news/{'9' * 120}/very-long-number/"):
         assert client.get(path).status_code == 404
     assert not PageVersion.objects.filter(scope__startswith="story:").exists()
+
+
+def test_a_story_made_in_bulk_learns_its_close_time_when_its_page_is_first_shown(client, settings):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 1
+    bulk_stories(make_section(), 1)  # bulk_create: no signal, no version yet
+    story = Article.objects.get()
+    scope = f"story:{story.pk}"
+    assert not PageVersion.objects.filter(scope=scope).exists()
+
+    first = client.get(story.get_absolute_url())
+
+    row = PageVersion.objects.get(scope=scope)
+    assert row.valid_until == story.published_at + timedelta(days=1)
+    with time_machine.travel(row.valid_until + timedelta(seconds=1), tick=False):
+        after = client.get(story.get_absolute_url(), headers={"if-none-match": first["ETag"]})
+    assert "Comments are closed." in page_text(after)
 
 
 # Per-visitor values in cached pages
