@@ -250,8 +250,23 @@ ENTRY_POINTS = [
 ]
 
 
+@pytest.fixture
+def open_data_dir():
+    """A data folder the server's own system user can reach (as root the embedded server
+    runs as another user): pytest's tmp_path sits in a folder only its owner may enter,
+    and another pytest session starting meanwhile closes that folder again."""
+    folder = Path(tempfile.mkdtemp(prefix="newsroom-data-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.mark.parametrize("processes", [1, 3])
-def test_without_database_url_the_embedded_postgresql_serves_every_process(tmp_path, processes):
+def test_without_database_url_the_embedded_postgresql_serves_every_process(
+    open_data_dir, processes
+):
+    tmp_path = open_data_dir
+
     def query(entry_point):
         return run(entry_point, DEBUG="true", NEWSROOM_DATA_DIR=str(tmp_path))
 
