@@ -3,6 +3,7 @@
 import ipaddress
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -49,3 +50,16 @@ def client_ip(request) -> str | None:
     # Every hop is a trusted one (a reader inside the proxies' own network): the leftmost
     # is the client as the first proxy saw it.
     return str(candidate) if candidate is not None else None
+
+
+def client_network_address(request) -> str | None:
+    """For the admin's lock-out (settings.AXES_CLIENT_IP_CALLABLE): the client's address as
+    settings.CLIENT_IP_CALLABLE finds it, but for IPv6 the first address of its /64, as
+    comment limits count it. One IPv6 subscriber holds a whole /64: rotating through it
+    must not reset the count of a password sprayer."""
+    address = _address(import_string(settings.CLIENT_IP_CALLABLE)(request))
+    if address is None:
+        return None
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return str(address)

@@ -261,9 +261,10 @@ AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "locked_out.html"
 # The client's address, for comment limits and admin lock-outs alike: X-Forwarded-For is
-# believed only from TRUSTED_PROXIES.
+# believed only from TRUSTED_PROXIES. The lock-out counts an IPv6 client by its /64 (the
+# first address of it, since axes keeps an address), as comment limits do.
 CLIENT_IP_CALLABLE = "newsroom.http.client_ip"
-AXES_CLIENT_IP_CALLABLE = CLIENT_IP_CALLABLE
+AXES_CLIENT_IP_CALLABLE = "newsroom.http.client_network_address"
 
 # Logs: one JSON object a line (python-json-logger) for a log shipper; LOG_FORMAT=plain
 # for reading by eye. Every request is logged by newsroom.requestlog, every moderation

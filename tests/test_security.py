@@ -295,6 +295,17 @@ def test_an_address_is_locked_after_five_failures_whatever_the_account(editor_ac
     assert colleague.status_code == 302
 
 
+def test_a_sprayer_rotating_through_one_ipv6_64_is_locked_out_of_all_of_it(editor_account):
+    for n in range(1, 6):
+        sign_in(Client(REMOTE_ADDR=f"2001:db8:5:5::{n}"), f"guess{n}", "wrong")
+
+    rotated = sign_in(Client(REMOTE_ADDR="2001:db8:5:5:abcd::9"), "eda", "the-right-passphrase")
+
+    assert rotated.status_code == 429
+    neighbour = sign_in(Client(REMOTE_ADDR="2001:db8:5:6::1"), "eda", "the-right-passphrase")
+    assert neighbour.status_code == 302, "the next /64 is someone else"
+
+
 def test_the_lock_out_follows_the_address_through_a_trusted_proxy(settings, editor_account):
     settings.TRUSTED_PROXIES = (ip_network("10.0.0.0/24"),)
 
