@@ -5,9 +5,10 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from comments.models import Comment, Thread
+from comments.models import Comment, CommentReport, Thread
 from comments.rules import approved_before, network_of
 from tests.factories import make_article
 
@@ -72,3 +73,35 @@ def test_the_trust_check_reads_the_reader_index(busy_site):
     assert "comment_reader_idx" in query.explain()
     assert approved_before("reader:7") is False, "visible, but no moderator approved it"
     assert approved_before("") is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_existing_comments_and_reports_their_networks():
+    before, after = (
+        [("comments", "0004_storycomments")],
+        [("comments", "0005_comment_network_reader")],
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    thread = old.get_model("comments", "Thread").objects.create(article_id=make_article().pk)
+    OldComment, OldReport = (
+        old.get_model("comments", "Comment"),
+        old.get_model("comments", "CommentReport"),
+    )
+    comment = OldComment.objects.create(thread=thread, body="Old.", ip_address="2001:db8:1:2::9")
+    OldComment.objects.create(thread=thread, body="Old, no address.")
+    for n, address in enumerate(["198.51.100.1", "2001:db8:3::1", "2001:db8:3::2"]):
+        OldReport.objects.create(
+            comment=comment, reason="spam", reporter_key=f"ip:{n}", ip_address=address
+        )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+
+    networks = dict(Comment.objects.values_list("body", "network"))
+    assert networks == {"Old.": "2001:db8:1:2::/64", "Old, no address.": ""}
+    reports = CommentReport.objects.order_by("pk").values_list("network", flat=True)
+    assert list(reports) == ["198.51.100.1/32", "2001:db8:3::/64", ""], (
+        "the second report from one network keeps none: it would not have counted"
+    )

@@ -21,17 +21,23 @@ def fill_networks(apps, schema_editor):
     comment from one network, the first keeps it (the later ones would not have counted)."""
     Comment = apps.get_model("comments", "Comment")
     CommentReport = apps.get_model("comments", "CommentReport")
+    batch = []
     for comment in Comment.objects.exclude(ip_address=None).only("ip_address").iterator():
         comment.network = network_of(comment.ip_address)
-        comment.save(update_fields=["network"])
-    seen = set()
+        batch.append(comment)
+        if len(batch) == 1000:
+            Comment.objects.bulk_update(batch, ["network"])
+            batch = []
+    Comment.objects.bulk_update(batch, ["network"])
+    seen, batch = set(), []
     reports = CommentReport.objects.exclude(ip_address=None).order_by("created_at", "pk")
     for report in reports.only("comment_id", "ip_address").iterator():
         key = (report.comment_id, network_of(report.ip_address))
         if key not in seen:
             seen.add(key)
             report.network = key[1]
-            report.save(update_fields=["network"])
+            batch.append(report)
+    CommentReport.objects.bulk_update(batch, ["network"], batch_size=1000)
 
 
 class Migration(migrations.Migration):
