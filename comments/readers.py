@@ -21,6 +21,13 @@ class Reader:
     # A new cookie identity to hand the reader with the response, if they had none.
     new_cookie: str | None = None
 
+    @classmethod
+    def reissued(cls, key: str) -> "Reader | None":
+        """A cookie identity handed back to the reader it was issued to."""
+        if not key.startswith("reader:"):
+            return None
+        return cls(key, new_cookie=key.removeprefix("reader:"))
+
     def remember(self, response) -> None:
         """Set the reader cookie on the response when this identity is new."""
         if self.new_cookie is None:

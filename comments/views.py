@@ -12,7 +12,7 @@ from articles.models import Article
 from comments.forms import CloseThreadForm, CommentForm, ReportForm
 from comments.listing import comment_page_number
 from comments.models import Comment, ModerationEvent
-from comments.readers import reader_of
+from comments.readers import Reader, reader_of
 from comments.rules import (
     CommentUnavailable,
     Flooding,
@@ -103,6 +103,10 @@ def post_comment(request, article_pk):
         else:
             messages.success(request, "Thank you: your comment is published.")
         response = redirect(comment_url(posted.comment))
+    if posted.duplicate and reader.new_cookie:
+        # A double click whose second request left before the first's cookie came back
+        # (it is the same form): the reader keeps the identity the comment was saved under.
+        reader = Reader.reissued(posted.comment.reader_key) or reader
     # The identity a moderator's approval of this comment will trust, from now on.
     reader.remember(response)
     return response

@@ -196,3 +196,16 @@ def test_a_reader_who_has_the_cookie_is_not_issued_another(premoderated):
     assert "reader" not in response.cookies
     assert reader.cookies["reader"].value == first
     assert len(set(Comment.objects.values_list("reader_key", flat=True))) == 1
+
+
+def test_a_first_comments_double_click_leaves_the_reader_one_identity(premoderated):
+    """The second click leaves before the first answer's cookie is back: both answers
+    hand the browser the identity the comment was saved under."""
+    data = comment_form_data(premoderated, body="Clicked twice, first time here.")
+    first = Client(REMOTE_ADDR="198.51.100.1").post(f"/comments/post/{premoderated.pk}/", data)
+    second = Client(REMOTE_ADDR="198.51.100.1").post(f"/comments/post/{premoderated.pk}/", data)
+
+    comment = Comment.objects.get()
+    issued = {r.cookies["reader"].value.split(":")[0] for r in (first, second)}
+    assert issued == {comment.reader_key.removeprefix("reader:")}
+    assert second.cookies["reader"].value != issued.pop(), "signed, as any other"
