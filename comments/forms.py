@@ -20,11 +20,11 @@ EXPIRED = "expired"
 ALREADY_USED = "already_used"
 EXPIRED_MESSAGE = (
     "This page was open for a long time, so your comment was not sent. "
-    "Your text is kept below: send it again."
+    "Your text is kept below: wait a moment, then send it again."
 )
 ALREADY_USED_MESSAGE = (
     "This form has already sent a comment, so this one was not sent. "
-    "Your text is kept below: send it again to post it as a new comment."
+    "Your text is kept below: wait a moment, then send it again to post it as a new comment."
 )
 
 
@@ -123,11 +123,11 @@ class CommentForm(forms.ModelForm):
         )
 
     def renew_token(self) -> None:
-        """A new token for the form shown again with the reader's text. It is dated the
-        minimum time back: the reader has spent at least that long with this text."""
-        issued_at = time.time() - settings.COMMENTS_FORM_MIN_SECONDS
+        """A new token for the form shown again with the reader's text, issued now: it
+        must wait COMMENTS_FORM_MIN_SECONDS like any other (dated back, a used or stale
+        token would be a way round the minimum)."""
         self.data = self.data.copy()
-        self.data["token"] = form_token(self.article.pk, issued_at)
+        self.data["token"] = form_token(self.article.pk)
 
     @property
     def refused(self) -> bool:

@@ -155,6 +155,15 @@ class Comment(models.Model):
     held_reason = models.CharField("Why it was held", max_length=255, blank=True, editable=False)
     report_count = models.PositiveIntegerField("Reports", default=0, editable=False)
     ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    # What abuse limits count by: the address's network (an IPv4 address, an IPv6 /64),
+    # as "203.0.113.9/32" or "2001:db8:1:2::/64". Kept as text so that the flood check is
+    # one equality on an index (comment_network_idx), and so that it can outlive the
+    # address itself.
+    network = models.CharField("Network", max_length=43, blank=True, editable=False)
+    # Who sent it, as the site knows them: "reader:<id>" from the signed reader cookie,
+    # "user:<pk>" when signed in. A moderator's approval is recorded against it (the
+    # audit entry on this comment): that reader's next comments skip pre-moderation.
+    reader_key = models.CharField("Reader", max_length=100, blank=True, editable=False)
     # The one-time number of the form that sent it: a form sends one comment, so a
     # captured form cannot be replayed with other text. Empty for comments from elsewhere.
     form_nonce = models.CharField("Form nonce", max_length=32, blank=True, editable=False)
@@ -172,7 +181,10 @@ class Comment(models.Model):
             models.Index(
                 fields=["status", "-report_count", "-created_at"], name="comment_queue_idx"
             ),
-            models.Index(fields=["ip_address", "-created_at"], name="comment_ip_idx"),
+            models.Index(fields=["network", "-created_at"], name="comment_network_idx"),
+            models.Index(
+                fields=["reader_key"], condition=~models.Q(reader_key=""), name="comment_reader_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -215,16 +227,23 @@ class CommentReport(models.Model):
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
     reason = models.CharField("Reason", max_length=20, choices=Reason.choices)
-    # Who reported: the account when signed in, else the address. Clearing cookies
-    # does not make a second reader.
+    # Who reported: the account when signed in, else the signed reader cookie's identity.
+    # A report counts once per reader and once per network: clearing cookies does not
+    # make a second reader, nor does moving to another network.
     reporter_key = models.CharField(max_length=100)
     ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    network = models.CharField("Network", max_length=43, blank=True, editable=False)
     created_at = models.DateTimeField("Reported at", default=timezone.now)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["comment", "reporter_key"], name="report_once_per_reader"
+            ),
+            models.UniqueConstraint(
+                fields=["comment", "network"],
+                condition=~models.Q(network=""),
+                name="report_once_per_network",
             ),
         ]
 

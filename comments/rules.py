@@ -7,17 +7,23 @@ post now. The section's policy (or the site's defaults) is always applied: views
 template tags, the admin and the services ask this object and never recompute a rule.
 """
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from articles.models import Article
-from comments.models import Comment, SectionPolicy, Thread, WatchedWord
+from comments.models import Comment, ModerationEvent, SectionPolicy, Thread, WatchedWord
 
 LINK = re.compile(r"(?:https?://|www\.)\S", re.IGNORECASE)
+# Abuse limits count networks, not addresses: one IPv6 subscriber gets a whole /64 (2^64
+# addresses to rotate through), one IPv4 address is usually one household already.
+IPV4_PREFIX = 32
+IPV6_PREFIX = 64
 
 
 class ThreadClosed(Exception):
@@ -25,7 +31,12 @@ class ThreadClosed(Exception):
 
 
 class Flooding(Exception):
-    """Too many comments from one address in a short time."""
+    """Too many comments from one network in a short time."""
+
+
+class UnknownAddress(Exception):
+    """Where the comment or report came from cannot be told: nothing is saved, since no
+    limit could apply to it."""
 
 
 class FormAlreadyUsed(Exception):
@@ -34,6 +45,19 @@ class FormAlreadyUsed(Exception):
 
 class CommentUnavailable(Exception):
     """The comment replied to or reported is not in this thread, or not visible."""
+
+
+def network_of(ip: str | None) -> str | None:
+    """The network abuse limits count an address in ("203.0.113.9/32",
+    "2001:db8:1:2::/64"), or None for no address or not one."""
+    try:
+        address = ipaddress.ip_address(ip or "")
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    prefix = IPV4_PREFIX if address.version == 4 else IPV6_PREFIX
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
 def close_after_days(own: SectionPolicy | None) -> int | None:
@@ -100,17 +124,16 @@ class CommentRules:
 
     # Would a new comment wait for a moderator?
 
-    def hold_reasons(self, *, author_name: str, author_email: str, body: str) -> list[str]:
-        """Why a new comment must wait for a moderator; empty when it may show at once."""
+    def hold_reasons(self, *, author_name: str, body: str, reader_key: str) -> list[str]:
+        """Why a new comment must wait for a moderator; empty when it may show at once.
+
+        In a pre-moderated section a reader is trusted once a moderator has approved one of
+        their comments (and it still stands), by the identity the site issued them (the
+        reader cookie, or their account); never by a typed email, which anyone can claim.
+        """
         reasons = []
-        if self.premoderated:
-            reasons.append("pre-moderated section")
-            approved_before = (
-                author_email
-                and Comment.objects.visible().filter(author_email__iexact=author_email).exists()
-            )
-            if not approved_before:
-                reasons.append("first comment from this email address")
+        if self.premoderated and not approved_before(reader_key):
+            reasons.append("pre-moderated section: no approved comment from this reader yet")
         if len(LINK.findall(body)) > settings.COMMENTS_MAX_LINKS:
             reasons.append(f"more than {settings.COMMENTS_MAX_LINKS} links")
         text = f"{author_name}\n{body}"
@@ -125,13 +148,21 @@ class CommentRules:
 
     # May this author post now?
 
-    def earlier_copy(self, *, author_name: str, author_email: str, body: str) -> Comment | None:
-        """The same text from the same author within the duplicate window: shown again
-        instead of a copy (a double click, a resent form)."""
+    def earlier_copy(
+        self, *, author_name: str, author_email: str, body: str, reader_key: str, form_nonce: str
+    ) -> Comment | None:
+        """The same text from the same reader within the duplicate window: shown again
+        instead of a copy (a double click, a resent form). The same reader is the same
+        issued identity or the same form (a first comment's double click carries no cookie
+        yet): a stranger typing someone's name and text learns nothing of their comment."""
         since = timezone.now() - timedelta(seconds=settings.COMMENTS_DUPLICATE_WINDOW)
+        same_reader = Q(reader_key=reader_key) if reader_key else Q(pk__in=[])
+        if form_nonce:
+            same_reader |= Q(form_nonce=form_nonce)
         return (
             self.thread.comments.exclude(status=Comment.Status.REMOVED)
             .filter(
+                same_reader,
                 author_name=author_name,
                 author_email=author_email,
                 body=body,
@@ -140,12 +171,26 @@ class CommentRules:
             .first()
         )
 
-    def check_may_post(self, *, ip: str | None, form_nonce: str) -> None:
-        """A form sends one comment (its one-time number is kept on it), and one address
-        sends at most COMMENTS_FLOOD_LIMIT comments in COMMENTS_FLOOD_WINDOW seconds."""
+    def check_may_post(self, *, network: str | None, form_nonce: str) -> None:
+        """A post must come from a known network; a form sends one comment (its one-time
+        number is kept on it); and one network sends at most COMMENTS_FLOOD_LIMIT comments
+        in COMMENTS_FLOOD_WINDOW seconds."""
+        if not network:
+            raise UnknownAddress
         if form_nonce and Comment.objects.filter(form_nonce=form_nonce).exists():
             raise FormAlreadyUsed
         since = timezone.now() - timedelta(seconds=settings.COMMENTS_FLOOD_WINDOW)
-        recent = Comment.objects.filter(ip_address=ip, created_at__gte=since)
-        if ip and recent.count() >= settings.COMMENTS_FLOOD_LIMIT:
+        recent = Comment.objects.filter(network=network, created_at__gte=since)
+        if recent.count() >= settings.COMMENTS_FLOOD_LIMIT:
             raise Flooding
+
+
+def approved_before(reader_key: str) -> bool:
+    """Has a moderator approved (or restored) a comment of this reader that still shows?"""
+    if not reader_key:
+        return False
+    return Comment.objects.filter(
+        reader_key=reader_key,
+        status=Comment.Status.VISIBLE,
+        events__action__in=[ModerationEvent.Action.APPROVE, ModerationEvent.Action.RESTORE],
+    ).exists()

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from articles.models import Article
 from comments.models import Comment, CommentReport, ModerationEvent, Thread
-from comments.rules import CommentRules, CommentUnavailable
+from comments.rules import CommentRules, CommentUnavailable, UnknownAddress, network_of
 
 logger = logging.getLogger("comments.moderation")
 
@@ -69,9 +70,14 @@ def comment_post(
     author_email: str,
     body: str,
     ip: str | None,
+    reader_key: str = "",
     form_nonce: str = "",
 ) -> Posted:
-    """Save a reader's comment or reply, applying the story's comment rules in order."""
+    """Save a reader's comment or reply, applying the story's comment rules in order.
+
+    `reader_key` is the identity the site issued the reader (see comments.readers); it
+    is what a moderator's approval trusts, never the typed email."""
+    network = network_of(ip)
     with transaction.atomic():
         thread = _locked_thread(article)
         rules = CommentRules.for_story(article, thread)
@@ -79,12 +85,12 @@ def comment_post(
         # Before the one-time form check: the same form sending the same text twice
         # (a double click) shows the comment it sent; sending other text is a replay.
         author = {"author_name": author_name, "author_email": author_email, "body": body}
-        earlier = rules.earlier_copy(**author)
+        earlier = rules.earlier_copy(**author, reader_key=reader_key, form_nonce=form_nonce)
         if earlier is not None:
             return Posted(earlier, held=earlier.status != Comment.Status.VISIBLE, duplicate=True)
-        rules.check_may_post(ip=ip, form_nonce=form_nonce)
+        rules.check_may_post(network=network, form_nonce=form_nonce)
         parent, root, depth = _reply_position(thread, parent_id)
-        reasons = rules.hold_reasons(**author)
+        reasons = rules.hold_reasons(author_name=author_name, body=body, reader_key=reader_key)
         comment = Comment.objects.create(
             thread=thread,
             parent=parent,
@@ -94,6 +100,8 @@ def comment_post(
             status=Comment.Status.PENDING if reasons else Comment.Status.VISIBLE,
             held_reason="; ".join(reasons),
             ip_address=ip,
+            network=network,
+            reader_key=reader_key,
             form_nonce=form_nonce,
         )
         if not reasons:
@@ -104,25 +112,34 @@ def comment_post(
 def comment_report(*, comment_id: int, reason: str, reporter_key: str, ip: str | None) -> bool:
     """Record one reader's report; hide the comment for review at the threshold.
 
-    Returns whether this was a new report (a reader reporting twice counts once).
+    Returns whether this report counted: a report counts once per reader (`reporter_key`,
+    an identity the site issued) and once per network, so neither many cookies on one
+    network nor one reader on many networks make more than one reader.
     """
+    network = network_of(ip)
+    if not network:
+        raise UnknownAddress
     with transaction.atomic():
         comment = Comment.objects.select_related("thread__article").filter(pk=comment_id).first()
         if comment is None:
             raise CommentUnavailable
         thread = _locked_thread(comment.thread.article)
         CommentRules.for_story(thread.article, thread).check_open()
+        # The comment's row lock serialises its reports: the check below cannot race.
         comment = Comment.objects.select_for_update().get(pk=comment_id)
         comment.thread = thread
         if comment.status != Comment.Status.VISIBLE:
             raise CommentUnavailable
-        _, created = CommentReport.objects.get_or_create(
-            comment=comment,
-            reporter_key=reporter_key,
-            defaults={"reason": reason, "ip_address": ip},
-        )
-        if not created:
+        counted_already = comment.reports.filter(Q(reporter_key=reporter_key) | Q(network=network))
+        if counted_already.exists():
             return False
+        CommentReport.objects.create(
+            comment=comment,
+            reason=reason,
+            reporter_key=reporter_key,
+            ip_address=ip,
+            network=network,
+        )
         comment.report_count += 1
         fields = ["report_count"]
         # Hidden once, when the count reaches the threshold: a moderator's approval after

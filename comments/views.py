@@ -12,7 +12,14 @@ from articles.models import Article
 from comments.forms import CloseThreadForm, CommentForm, ReportForm
 from comments.listing import comment_page_number
 from comments.models import Comment, ModerationEvent
-from comments.rules import CommentUnavailable, Flooding, FormAlreadyUsed, ThreadClosed
+from comments.readers import Reader, reader_of
+from comments.rules import (
+    CommentUnavailable,
+    Flooding,
+    FormAlreadyUsed,
+    ThreadClosed,
+    UnknownAddress,
+)
 from comments.services import (
     MODERATION,
     comment_moderate,
@@ -58,6 +65,7 @@ def post_comment(request, article_pk):
             messages.error(request, NEUTRAL_REFUSAL)
             return redirect(article)
         return _story_with_form(request, article, form)
+    reader = reader_of(request)
     try:
         posted = comment_post(
             article=article,
@@ -66,6 +74,7 @@ def post_comment(request, article_pk):
             author_email=form.cleaned_data["author_email"],
             body=form.cleaned_data["body"],
             ip=client_ip(request),
+            reader_key=reader.key,
             form_nonce=form.cleaned_data["form_nonce"],
         )
     except FormAlreadyUsed:
@@ -74,7 +83,7 @@ def post_comment(request, article_pk):
     except ThreadClosed:
         messages.error(request, CLOSED)
         return redirect(article)
-    except Flooding:
+    except (Flooding, UnknownAddress):
         messages.error(request, NEUTRAL_REFUSAL)
         return redirect(article)
     except CommentUnavailable:
@@ -87,12 +96,20 @@ def post_comment(request, article_pk):
             request,
             "Thank you. Your comment is waiting for a moderator and will appear once approved.",
         )
-        return redirect(f"{article.get_absolute_url()}#comments")
-    if posted.duplicate:
-        messages.info(request, "You have already posted this comment; here it is.")
+        response = redirect(f"{article.get_absolute_url()}#comments")
     else:
-        messages.success(request, "Thank you: your comment is published.")
-    return redirect(comment_url(posted.comment))
+        if posted.duplicate:
+            messages.info(request, "You have already posted this comment; here it is.")
+        else:
+            messages.success(request, "Thank you: your comment is published.")
+        response = redirect(comment_url(posted.comment))
+    if posted.duplicate and reader.new_cookie:
+        # A double click whose second request left before the first's cookie came back
+        # (it is the same form): the reader keeps the identity the comment was saved under.
+        reader = Reader.reissued(posted.comment.reader_key) or reader
+    # The identity a moderator's approval of this comment will trust, from now on.
+    reader.remember(response)
+    return response
 
 
 def _comment_or_404(comment_pk) -> Comment:
@@ -111,15 +128,15 @@ def report_comment(request, comment_pk):
     if not form.is_valid():
         messages.error(request, "Please choose why you are reporting this comment.")
         return redirect(comment_url(comment))
-    if request.user.is_authenticated:
-        reporter_key = f"user:{request.user.pk}"
-    else:
-        reporter_key = f"ip:{client_ip(request)}"
+    # A reader without the cookie gets one now, and their report counts under it: most
+    # reporters report once, so asking them to come back would lose honest reports, while
+    # a reporter who drops the cookie every time still counts once per network.
+    reader = reader_of(request)
     try:
         comment_report(
             comment_id=comment.pk,
             reason=form.cleaned_data["reason"],
-            reporter_key=reporter_key,
+            reporter_key=reader.key,
             ip=client_ip(request),
         )
     except ThreadClosed:
@@ -128,8 +145,13 @@ def report_comment(request, comment_pk):
     except CommentUnavailable:
         messages.info(request, "That comment is already with our moderators.")
         return redirect(article)
+    except UnknownAddress:
+        messages.error(request, "Your report could not be taken. Please try again later.")
+        return redirect(comment_url(comment))
     messages.success(request, "Thank you for the report: a moderator will look at it.")
-    return redirect(f"{article.get_absolute_url()}#comments")
+    response = redirect(f"{article.get_absolute_url()}#comments")
+    reader.remember(response)
+    return response
 
 
 @require_POST

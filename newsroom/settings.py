@@ -5,6 +5,7 @@ SECRET_KEY or ALLOWED_HOSTS stops start-up instead of falling back to a developm
 value. `make run` and `make test` provide both for a local checkout.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -178,11 +179,36 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if 
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS)
 # Behind a TLS-terminating proxy (nginx, a load balancer) that sets X-Forwarded-Proto, set
-# BEHIND_PROXY=true; list its addresses in TRUSTED_PROXIES so that X-Forwarded-For is
-# believed from it, and only from it.
+# BEHIND_PROXY=true; list its addresses or ranges (CIDR) in TRUSTED_PROXIES so that
+# X-Forwarded-For is believed from them, and only from them. Parsed once, here.
+
+
+def _networks(
+    name: str, entries: list[str]
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip()))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {entry!r} is neither an address (10.0.0.2, 2001:db8::2) nor a "
+                "range with its host bits clear (10.0.0.0/8, 2001:db8::/32)."
+            ) from None
+    return tuple(networks)
+
+
+TRUSTED_PROXIES = _networks("TRUSTED_PROXIES", env.list("TRUSTED_PROXIES", default=[]))
 if env.bool("BEHIND_PROXY", default=False):
+    if not TRUSTED_PROXIES:
+        # Without them every reader would seem to come from nowhere (or from the proxy):
+        # flood limits, report counts and admin lock-outs would become site-wide.
+        raise ImproperlyConfigured(
+            "BEHIND_PROXY is true but TRUSTED_PROXIES is empty. List the proxy's addresses "
+            "or ranges (comma-separated, e.g. 10.0.0.2 or 10.0.0.0/24) in TRUSTED_PROXIES, "
+            "so that readers' addresses can be told apart."
+        )
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -221,21 +247,24 @@ PASSWORD_HASHERS = [
 ]
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
 
-# Admin sign-in: after AXES_FAILURE_LIMIT failures an account, and separately an address,
-# is locked out for AXES_COOLOFF_MINUTES (django-axes, counted in the database).
+# Admin sign-in: after AXES_FAILURE_LIMIT failures an address is locked out of one account
+# (a guesser), and separately of every account (a sprayer), for AXES_COOLOFF_MINUTES
+# (django-axes, counted in the database). Never an account alone: a stranger elsewhere
+# could then lock a colleague out.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "locked_out.html"
 # The client's address, for comment limits and admin lock-outs alike: X-Forwarded-For is
-# believed only from TRUSTED_PROXIES.
+# believed only from TRUSTED_PROXIES. The lock-out counts an IPv6 client by its /64 (the
+# first address of it, since axes keeps an address), as comment limits do.
 CLIENT_IP_CALLABLE = "newsroom.http.client_ip"
-AXES_CLIENT_IP_CALLABLE = CLIENT_IP_CALLABLE
+AXES_CLIENT_IP_CALLABLE = "newsroom.http.client_network_address"
 
 # Logs: one JSON object a line (python-json-logger) for a log shipper; LOG_FORMAT=plain
 # for reading by eye. Every request is logged by newsroom.requestlog, every moderation
@@ -274,8 +303,14 @@ COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=None)  
 COMMENTS_PER_PAGE = env.int("COMMENTS_PER_PAGE", default=50)  # top-level comments per page
 COMMENTS_REPORT_THRESHOLD = env.int("COMMENTS_REPORT_THRESHOLD", default=3)
 COMMENTS_MAX_LINKS = env.int("COMMENTS_MAX_LINKS", default=2)  # more are held for review
-COMMENTS_FLOOD_LIMIT = env.int("COMMENTS_FLOOD_LIMIT", default=5)  # comments per IP ...
+# Comments per network (an IPv4 address, an IPv6 /64: one household or one machine) ...
+COMMENTS_FLOOD_LIMIT = env.int("COMMENTS_FLOOD_LIMIT", default=5)
 COMMENTS_FLOOD_WINDOW = env.int("COMMENTS_FLOOD_WINDOW", default=600)  # ... in this many seconds
 COMMENTS_DUPLICATE_WINDOW = env.int("COMMENTS_DUPLICATE_WINDOW", default=600)
 COMMENTS_FORM_MIN_SECONDS = env.int("COMMENTS_FORM_MIN_SECONDS", default=3)
 COMMENTS_FORM_MAX_SECONDS = env.int("COMMENTS_FORM_MAX_SECONDS", default=2 * 60 * 60)
+# The reader cookie: a signed random identity the site issues on a reader's first comment
+# or report; reports count once per identity, and a moderator's approval of a comment
+# makes its reader's later comments skip pre-moderation.
+COMMENTS_READER_COOKIE = env.str("COMMENTS_READER_COOKIE", default="reader")
+COMMENTS_READER_COOKIE_DAYS = env.int("COMMENTS_READER_COOKIE_DAYS", default=365)

@@ -244,7 +244,8 @@ def test_spam_signals_are_refused_quietly(client, tampering):
     assert NEUTRAL_REFUSAL in page_text(response)
 
 
-def test_a_form_open_for_hours_is_shown_again_with_the_text_kept(client):
+def test_a_form_open_for_hours_is_shown_again_with_the_text_kept(client, settings):
+    settings.COMMENTS_FORM_MIN_SECONDS = 1
     article = make_article()
 
     response = post(client, article, age=3 * 60 * 60, body="Written over a long lunch.")
@@ -254,10 +255,31 @@ def test_a_form_open_for_hours_is_shown_again_with_the_text_kept(client):
     page = response.content.decode()
     assert EXPIRED_MESSAGE in page
     assert "Written over a long lunch.</textarea>" in page
-    # Sent again as it stands, with the new token the page carries, it is posted.
+    # Sent again as it stands, a moment later, with the new token the page carries.
+    time.sleep(settings.COMMENTS_FORM_MIN_SECONDS)
     again = client.post(post_url(article), form_fields(page))
     assert again.status_code == 302
     assert Comment.objects.get().body == "Written over a long lunch."
+
+
+@pytest.mark.parametrize("refusal", ["expired", "already-used"])
+def test_the_fresh_token_of_a_refused_form_must_wait_like_any_other(client, settings, refusal):
+    """A used or stale form is no way round the minimum time: its new token is new."""
+    settings.COMMENTS_FORM_MIN_SECONDS = 2
+    article = make_article()
+    if refusal == "expired":
+        response = post(client, article, age=3 * 60 * 60, body="Bot text, sent at once.")
+    else:
+        data = comment_form_data(article, body="First.")
+        client.post(post_url(article), data)
+        response = client.post(post_url(article), {**data, "body": "Bot text, sent at once."})
+    assert response.status_code == 400
+    assert "wait a moment, then send it again" in response.content.decode()
+
+    at_once = client.post(post_url(article), form_fields(response.content.decode()), follow=True)
+
+    assert not Comment.objects.filter(body="Bot text, sent at once.").exists()
+    assert NEUTRAL_REFUSAL in page_text(at_once)
 
 
 def test_a_token_without_its_one_time_number_is_refused(client):
@@ -295,12 +317,53 @@ def test_flood_window_passes(client, settings):
     article = make_article()
     make_comments(article, 5)
     Comment.objects.update(
-        ip_address="127.0.0.1", created_at=timezone.now() - timedelta(minutes=11)
+        ip_address="127.0.0.1",
+        network="127.0.0.1/32",
+        created_at=timezone.now() - timedelta(minutes=11),
     )
 
     post(client, article, body="Ten minutes later.")
 
     assert Comment.objects.filter(body="Ten minutes later.").exists()
+
+
+def test_two_readers_on_one_ipv6_64_share_a_flood_limit(settings):
+    articles = [make_article() for _ in range(3)]
+    readers = [Client(REMOTE_ADDR=f"2001:db8:1:2::{n:x}") for n in range(1, 8)]
+    readers += [Client(REMOTE_ADDR="2001:db8:1:2:ffff:ffff:ffff:ffff")]
+
+    for i, reader in enumerate(readers):
+        post(reader, articles[i % 3], body=f"From address {i} of one /64.")
+
+    assert Comment.objects.count() == settings.COMMENTS_FLOOD_LIMIT == 5
+    assert set(Comment.objects.values_list("network", flat=True)) == {"2001:db8:1:2::/64"}
+    neighbour = Client(REMOTE_ADDR="2001:db8:1:3::1")  # the next /64: another subscriber
+    post(neighbour, articles[0], body="From the next network.")
+    assert Comment.objects.filter(body="From the next network.").exists()
+
+
+def test_an_ipv4_address_written_as_ipv6_shares_its_flood_limit():
+    article = make_article()
+    for n in range(5):
+        post(Client(REMOTE_ADDR="198.51.100.9"), article, body=f"Plain IPv4 {n}.")
+
+    post(Client(REMOTE_ADDR="::ffff:198.51.100.9"), article, body="Mapped into IPv6.")
+
+    assert not Comment.objects.filter(body="Mapped into IPv6.").exists()
+    assert Comment.objects.count() == 5
+
+
+@pytest.mark.parametrize("address", ["", "unknown", "not-an-address", "999.1.1.1"])
+def test_a_post_without_a_known_address_is_refused_and_saves_nothing(address):
+    article = make_article()
+    client = Client(REMOTE_ADDR=address)
+
+    response = client.post(post_url(article), comment_form_data(article), follow=True)
+
+    assert not Comment.objects.exists()
+    assert not Thread.objects.filter(comment_count__gt=0).exists()
+    assert NEUTRAL_REFUSAL in page_text(response)
+    assert "reader" not in client.cookies, "no identity issued for nothing saved"
 
 
 def test_same_text_twice_shows_the_earlier_comment(client):
@@ -327,7 +390,7 @@ def test_pre_moderated_section_holds_comments_and_tells_the_reader(client):
     assert "read by a moderator before they appear" in html
     comment = Comment.objects.get()
     assert comment.status == Comment.Status.PENDING
-    assert "first comment from this email address" in comment.held_reason
+    assert comment.held_reason == "pre-moderated section: no approved comment from this reader yet"
     text = page_text(client.get(response["Location"]))
     assert "waiting for a moderator" in text
     assert "Please publish me." not in text
@@ -351,19 +414,6 @@ def test_section_policy_overrides_the_site_default(client, settings):
     post(client, article)
 
     assert Comment.objects.get().status == Comment.Status.VISIBLE
-
-
-def test_approved_email_is_no_longer_a_first_comment(client):
-    article = make_article()
-    SectionPolicy.objects.create(section=article.section, moderation="pre")
-    make_comments(article, 1)
-    Comment.objects.update(author_email="known@example.com")
-
-    post(client, article, author_email="KNOWN@example.com", body="Again, from me.")
-
-    held = Comment.objects.get(body="Again, from me.")
-    assert held.status == Comment.Status.PENDING
-    assert held.held_reason == "pre-moderated section"
 
 
 def test_more_than_two_links_are_held(client):

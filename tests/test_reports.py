@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
@@ -97,3 +98,97 @@ def test_report_is_post_only():
     (comment,) = make_comments(make_article(), 1)
 
     assert Client().get(f"/comments/{comment.pk}/report/").status_code == 405
+
+
+# Different readers: one per identity the site issued, and one per network
+
+
+def test_three_cookies_on_one_network_count_once():
+    (comment,) = make_comments(make_article(), 1)
+
+    for _ in range(3):
+        report(comment, address="203.0.113.5")  # a new client: no cookie, a new identity
+
+    comment.refresh_from_db()
+    assert comment.report_count == 1
+    assert comment.status == Comment.Status.VISIBLE
+    assert CommentReport.objects.get().network == "203.0.113.5/32"
+
+
+def test_three_readers_on_one_ipv6_64_count_once():
+    (comment,) = make_comments(make_article(), 1)
+
+    for n in range(1, 4):
+        report(comment, address=f"2001:db8:7:7::{n}")
+
+    comment.refresh_from_db()
+    assert comment.report_count == 1
+    assert comment.status == Comment.Status.VISIBLE
+
+
+def test_one_cookie_on_three_networks_counts_once():
+    (comment,) = make_comments(make_article(), 1)
+    reader = Client()
+    for address in ["198.51.100.1", "203.0.113.2", "2001:db8:9::1"]:
+        reader.post(f"/comments/{comment.pk}/report/", {"reason": "spam"}, REMOTE_ADDR=address)
+
+    comment.refresh_from_db()
+    assert comment.report_count == 1
+    assert CommentReport.objects.count() == 1
+
+
+def test_one_account_on_three_networks_counts_once():
+    (comment,) = make_comments(make_article(), 1)
+    reader = Client()
+    reader.force_login(User.objects.create_user("reader"))
+    for address in ["198.51.100.1", "203.0.113.2", "2001:db8:9::1"]:
+        reader.cookies.pop("reader", None)  # the account is the identity, cookie or not
+        reader.post(f"/comments/{comment.pk}/report/", {"reason": "spam"}, REMOTE_ADDR=address)
+
+    assert CommentReport.objects.get().reporter_key == f"user:{User.objects.get().pk}"
+
+
+def test_a_first_report_issues_the_reader_cookie():
+    (comment,) = make_comments(make_article(), 1)
+    reader = Client(REMOTE_ADDR="198.51.100.1")
+
+    reader.post(f"/comments/{comment.pk}/report/", {"reason": "spam"})
+
+    cookie = reader.cookies["reader"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert int(cookie["max-age"]) >= 365 * 24 * 3600
+    identity = CommentReport.objects.get().reporter_key.removeprefix("reader:")
+    assert len(identity) >= 20, "random, not guessable"
+    assert cookie.value.startswith(f"{identity}:"), "signed: the identity and its signature"
+
+
+def test_a_forged_reader_cookie_is_no_identity():
+    (comment,) = make_comments(make_article(), 1)
+    forger = Client(REMOTE_ADDR="198.51.100.1")
+    forger.cookies["reader"] = "someone-elses-id"
+
+    forger.post(f"/comments/{comment.pk}/report/", {"reason": "spam"})
+
+    key = CommentReport.objects.get().reporter_key
+    assert key != "reader:someone-elses-id" and key.startswith("reader:")
+
+
+def test_distinct_readers_on_distinct_networks_still_hide_a_comment():
+    (comment,) = make_comments(make_article(), 1)
+
+    report(comment, address="198.51.100.1")
+    report(comment, address="2001:db8:1::1")
+    report(comment, address="2001:db8:2::1")
+
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.PENDING
+
+
+@pytest.mark.parametrize("address", ["", "garbage"])
+def test_a_report_without_a_known_address_is_refused_and_saves_nothing(address):
+    (comment,) = make_comments(make_article(), 1)
+
+    response = report(comment, address=address, follow=True)
+
+    assert not CommentReport.objects.exists()
+    assert "Your report could not be taken" in page_text(response)

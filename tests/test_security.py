@@ -4,6 +4,7 @@ import json
 import re
 import secrets
 from contextlib import contextmanager
+from ipaddress import ip_network
 
 import pytest
 from django.contrib.auth.models import User
@@ -124,16 +125,62 @@ def test_forwarded_for_is_ignored_from_an_untrusted_client():
 
 
 def test_forwarded_for_is_believed_from_a_trusted_proxy(settings):
-    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    settings.TRUSTED_PROXIES = (ip_network("10.0.0.1"),)
     story = make_article()
     proxy = Client(REMOTE_ADDR="10.0.0.1")
 
     post_from(proxy, story, "Via the proxy.", "198.51.100.7, 203.0.113.9")
-    post_from(proxy, story, "Garbage header.", "not-an-address")
+
+    assert Comment.objects.get().ip_address == "203.0.113.9"
+
+
+@pytest.mark.parametrize(
+    "forwarded_for",
+    ["not-an-address", "198.51.100.7, garbage", "", " , "],
+    ids=["garbage", "garbage-nearest", "empty", "blank-entries"],
+)
+def test_a_trusted_proxy_that_names_no_client_gets_the_post_refused(settings, forwarded_for):
+    """Never the proxy's own address: every reader behind it would share one flood limit."""
+    settings.TRUSTED_PROXIES = (ip_network("10.0.0.1"),)
+    story = make_article()
+
+    response = post_from(Client(REMOTE_ADDR="10.0.0.1"), story, "Who?", forwarded_for)
+
+    assert response.status_code == 302
+    assert not Comment.objects.exists()
+
+
+def test_trusted_proxies_may_be_ranges_and_every_trusted_hop_is_skipped(settings):
+    settings.TRUSTED_PROXIES = (ip_network("10.0.0.0/8"), ip_network("2001:db8:ff::/48"))
+    story = make_article()
+
+    # A client spoofs a first entry; the edge proxy (10.1.1.1) appends the client, the
+    # inner proxy (2001:db8:ff::2) appends the edge proxy, and connects to the site.
+    post_from(
+        Client(REMOTE_ADDR="2001:db8:ff::2"),
+        story,
+        "Through two proxies.",
+        "192.0.2.66, 198.51.100.7, 10.1.1.1",
+    )
+    post_from(Client(REMOTE_ADDR="10.200.0.9"), story, "Inside the range.", "203.0.113.5")
+    post_from(Client(REMOTE_ADDR="10.0.0.3"), story, "A staff desk inside.", "10.44.0.8")
 
     addresses = dict(Comment.objects.values_list("body", "ip_address"))
-    assert addresses["Via the proxy."] == "203.0.113.9"
-    assert addresses["Garbage header."] == "10.0.0.1"
+    assert addresses == {
+        "Through two proxies.": "198.51.100.7",
+        "Inside the range.": "203.0.113.5",
+        "A staff desk inside.": "10.44.0.8",
+    }
+
+
+def test_readers_behind_a_range_of_proxies_keep_their_own_flood_limits(settings):
+    settings.TRUSTED_PROXIES = (ip_network("10.0.0.0/24"),)
+    story = make_article()
+    for n in range(8):
+        proxy = Client(REMOTE_ADDR=f"10.0.0.{n % 3 + 1}")
+        post_from(proxy, story, f"Reader {n} says hello.", f"198.51.100.{n}")
+
+    assert Comment.objects.count() == 8, "eight readers, not one proxy"
 
 
 def test_spoofed_forwarded_for_does_not_escape_the_flood_limit():
@@ -144,6 +191,56 @@ def test_spoofed_forwarded_for_does_not_escape_the_flood_limit():
         post_from(client, stories[i % 3], f"Flood {i}.", f"203.0.113.{i}")
 
     assert Comment.objects.count() == 5
+
+
+def test_behind_a_proxy_without_trusted_proxies_the_site_refuses_to_start():
+    result = run(
+        ["manage.py", "check"],
+        DEBUG="true",
+        BEHIND_PROXY="true",
+        TRUSTED_PROXIES="",
+        DATABASE_URL="postgres://x@y/z",
+    )
+
+    assert result.returncode != 0
+    assert "BEHIND_PROXY is true but TRUSTED_PROXIES is empty" in result.stderr
+
+
+@pytest.mark.parametrize("entry", ["10.0.0.1/8", "proxy.internal", "10.0.0.0/33"])
+def test_a_trusted_proxy_that_is_not_an_address_or_range_refuses_start_up(entry):
+    result = run(
+        ["manage.py", "check"],
+        DEBUG="true",
+        BEHIND_PROXY="true",
+        TRUSTED_PROXIES=f"10.0.0.2,{entry}",
+        DATABASE_URL="postgres://x@y/z",
+    )
+
+    assert result.returncode != 0
+    assert f"TRUSTED_PROXIES: {entry!r} is neither an address" in result.stderr
+
+
+def test_trusted_proxies_are_read_once_as_addresses_and_ranges():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.SECURE_PROXY_SSL_HEADER, *settings.TRUSTED_PROXIES)"
+    )
+    result = run(
+        ["-c", code],
+        DEBUG="true",
+        BEHIND_PROXY="true",
+        TRUSTED_PROXIES="10.0.0.2, 172.16.0.0/12,2001:db8::/32",
+        DATABASE_URL="postgres://x@y/z",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "('HTTP_X_FORWARDED_PROTO',",
+        "'https')",
+        "10.0.0.2/32",
+        "172.16.0.0/12",
+        "2001:db8::/32",
+    ]
 
 
 # Admin sign-in throttling
@@ -161,24 +258,66 @@ def editor_account():
     return User.objects.create_user("eda", password="the-right-passphrase", is_staff=True)
 
 
-def test_an_account_is_locked_after_five_failures_from_anywhere(editor_account):
+def test_strangers_failing_on_an_account_cannot_lock_its_owner_out(editor_account):
     for n in range(5):
         sign_in(Client(REMOTE_ADDR=f"198.51.100.{n}"), "eda", "wrong")
+    for _ in range(5):
+        sign_in(Client(REMOTE_ADDR="203.0.113.50"), "eda", "wrong")
 
-    response = sign_in(Client(REMOTE_ADDR="198.51.100.99"), "eda", "the-right-passphrase")
+    response = sign_in(Client(REMOTE_ADDR="192.0.2.99"), "eda", "the-right-passphrase")
+
+    assert response.status_code == 302, "the owner, at their own desk, signs in"
+
+
+def test_a_guessers_address_is_locked_out_of_the_account(editor_account):
+    guesser = Client(REMOTE_ADDR="203.0.113.50")
+    for _ in range(5):
+        sign_in(guesser, "eda", "wrong")
+
+    response = sign_in(guesser, "eda", "the-right-passphrase")
 
     assert response.status_code == 429
     assert "Too many sign-in attempts" in response.content.decode()
+    colleague = sign_in(Client(REMOTE_ADDR="203.0.113.51"), "eda", "the-right-passphrase")
+    assert colleague.status_code == 302
 
 
 def test_an_address_is_locked_after_five_failures_whatever_the_account(editor_account):
+    """Password spraying: one guess at each of many accounts from one address."""
+    User.objects.create_user("mo", password="another-passphrase", is_staff=True)
     attacker = Client(REMOTE_ADDR="203.0.113.50")
     for n in range(5):
         sign_in(attacker, f"guess{n}", "wrong")
 
     assert sign_in(attacker, "eda", "the-right-passphrase").status_code == 429
+    assert sign_in(attacker, "mo", "another-passphrase").status_code == 429
     colleague = sign_in(Client(REMOTE_ADDR="203.0.113.51"), "eda", "the-right-passphrase")
     assert colleague.status_code == 302
+
+
+def test_a_sprayer_rotating_through_one_ipv6_64_is_locked_out_of_all_of_it(editor_account):
+    for n in range(1, 6):
+        sign_in(Client(REMOTE_ADDR=f"2001:db8:5:5::{n}"), f"guess{n}", "wrong")
+
+    rotated = sign_in(Client(REMOTE_ADDR="2001:db8:5:5:abcd::9"), "eda", "the-right-passphrase")
+
+    assert rotated.status_code == 429
+    neighbour = sign_in(Client(REMOTE_ADDR="2001:db8:5:6::1"), "eda", "the-right-passphrase")
+    assert neighbour.status_code == 302, "the next /64 is someone else"
+
+
+def test_the_lock_out_follows_the_address_through_a_trusted_proxy(settings, editor_account):
+    settings.TRUSTED_PROXIES = (ip_network("10.0.0.0/24"),)
+
+    def through_proxy(address):
+        return Client(REMOTE_ADDR="10.0.0.7", HTTP_X_FORWARDED_FOR=address)
+
+    for n in range(5):
+        sign_in(through_proxy("203.0.113.50"), f"guess{n}", "wrong")
+
+    assert sign_in(through_proxy("203.0.113.50"), "eda", "the-right-passphrase").status_code == 429
+    colleague = sign_in(through_proxy("198.51.100.8"), "eda", "the-right-passphrase")
+    assert colleague.status_code == 302, "not the proxy's address, locked for everyone"
 
 
 def test_a_success_before_the_limit_resets_the_count(editor_account):
