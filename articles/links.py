@@ -31,4 +31,6 @@ def _shape(viewname: str, names: tuple[str, ...], prefix: str) -> str:
 def absolute(path: str) -> str:
     """An address on this site as readers reach it: the configured SITE_URL, never the
     request's Host header (a stranger may send any port, and the page may be cached)."""
+    if path.startswith(("https://", "http://")):
+        return path  # already absolute: a file in an object store or on a CDN
     return settings.SITE_URL + path

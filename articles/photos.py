@@ -23,8 +23,9 @@ MAX_PIXELS = 50_000_000
 # Longest side kept: more than any page shows, even on a wide high-density screen.
 MAX_SIDE = 4000
 JPEG_QUALITY = 85
-# What comes in → what is kept. A GIF keeps its first frame, as a PNG.
-FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "GIF": "PNG", "WEBP": "WEBP"}
+# What comes in → what is kept. A GIF keeps its first frame, as a PNG; MPO is the JPEG
+# that many phones write (a photo and its previews): the photo is kept.
+FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "GIF": "PNG", "WEBP": "WEBP"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 NOT_AN_IMAGE = (
     "Upload a valid image. The file you uploaded was either not an image or a corrupted image."
@@ -54,17 +55,17 @@ def clean_photo(upload) -> SimpleUploadedFile:
         raise too_many_pixels(image.size)
     source_format, icc_profile = image.format, image.info.get("icc_profile")
     try:
-        if source_format == "JPEG":
+        if source_format in ("JPEG", "MPO"):
             # JPEG can decode at a fraction of its size: cheaper for large photos.
             image.draft("RGB", (MAX_SIDE, MAX_SIDE))
         image.load()
         image = ImageOps.exif_transpose(image)  # upright, before its EXIF is dropped
+        kept_format = FORMATS[source_format]
+        transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+        image = image.convert("RGBA" if transparent and kept_format != "JPEG" else "RGB")
+        image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     except Exception as exc:
         raise ValidationError(NOT_AN_IMAGE, code="invalid_image") from exc
-    kept_format = FORMATS[source_format]
-    transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-    image = image.convert("RGBA" if transparent and kept_format != "JPEG" else "RGB")
-    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     # Nothing of the original's metadata goes back out: Pillow writes what `info`
     # holds for some formats, so it is emptied; only the colour profile is kept.
     image.info = {}

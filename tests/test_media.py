@@ -233,3 +233,32 @@ def test_a_file_no_story_owns_is_not_served(client, editor, media):
     assert client.get(f"/media/{stray}").status_code == 404
     assert client.get("/media/../../etc/passwd").status_code == 404
     assert client.get(replaced.lead_photo.url).status_code == 200
+
+
+def test_a_phones_multi_picture_jpeg_is_kept_as_a_plain_jpeg_without_exif(client, editor, media):
+    exif = Image.Exif()
+    exif[MAKE] = "SpyCam"
+    buffer = io.BytesIO()
+    photo, preview = Image.new("RGB", (64, 48), "navy"), Image.new("RGB", (16, 12), "navy")
+    photo.save(buffer, format="MPO", save_all=True, append_images=[preview], exif=exif.tobytes())
+    assert Image.open(io.BytesIO(buffer.getvalue())).format == "MPO"
+    assert b"SpyCam" in buffer.getvalue()
+
+    response = upload(client, "IMG_0001.JPG", buffer.getvalue())
+
+    assert response.status_code == 302
+    stored = media / Article.objects.get().lead_photo.name
+    kept = Image.open(stored)
+    assert (kept.format, kept.size) == ("JPEG", (64, 48))
+    assert not kept.getexif() and b"SpyCam" not in stored.read_bytes()
+
+
+def test_the_photos_absolute_address_names_the_configured_site(client, media, settings):
+    settings.SITE_URL = "https://news.example"
+    story = story_with_photo()
+
+    html = client.get(story.get_absolute_url(), HTTP_HOST="localhost:1").content.decode()
+
+    expected = f"https://news.example{story.lead_photo.url}"
+    assert f'<meta property="og:image" content="{expected}">' in html
+    assert "localhost:1" not in html
