@@ -1,7 +1,7 @@
 """Settings for the Newsroom project, read from the environment (django-environ).
 
 Local defaults are safe: DEBUG is off unless asked for, and with DEBUG off a missing
-SECRET_KEY or ALLOWED_HOSTS stops start-up instead of falling back to a development
+SECRET_KEY, ALLOWED_HOSTS or SITE_URL stops start-up instead of falling back to a development
 value. `make run` and `make test` provide both for a local checkout.
 """
 
