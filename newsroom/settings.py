@@ -2,7 +2,7 @@
 
 Local defaults are safe: DEBUG is off unless asked for, and with DEBUG off a missing
 SECRET_KEY, ALLOWED_HOSTS or SITE_URL stops start-up instead of falling back to a development
-value. `make run` and `make test` provide both for a local checkout.
+value. `make run` and `make test` provide them for a local checkout.
 """
 
 import re
