@@ -17,10 +17,13 @@ AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
 OBSERVATORY_VERSION := 1.4.8
 OBSERVATORY := $(VENV)/observatory/node_modules/@mdn/mdn-http-observatory
 
+# Absolute links name the address make run serves (an IPv6 HOST in brackets).
+SITE_HOST = $(if $(findstring :,$(HOST)),[$(HOST)],$(HOST))
 # Local runs keep a generated secret in the git-ignored data folder; a SECRET_KEY or
 # ALLOWED_HOSTS already in the environment wins.
 LOCAL_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat $(DATA)/secret_key)}" \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1],$(HOST)}" \
+	SITE_URL="$${SITE_URL:-http://$(SITE_HOST):$(PORT)}" \
 	HTTPS="$${HTTPS:-false}"
 
 .PHONY: run test check bench soak format manage install install-test browser redis node clean-data
@@ -43,7 +46,7 @@ check: install-test $(DATA)/secret_key
 	$(VENV)/bin/ruff format --check .
 	$(LOCAL_ENV) $(PY) manage.py check --fail-level WARNING
 	$(LOCAL_ENV) $(PY) manage.py makemigrations --check --dry-run
-	DEBUG=false HTTPS=true ALLOWED_HOSTS=news.example SECRET_KEY="$$(cat $(DATA)/secret_key)" \
+	DEBUG=false HTTPS=true ALLOWED_HOSTS=news.example SITE_URL=https://news.example SECRET_KEY="$$(cat $(DATA)/secret_key)" \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 # The benchmark: production server on 100,000 stories and 1,000,000 comments (generated

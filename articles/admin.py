@@ -1,8 +1,10 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms.models import BaseInlineFormSet
 
 from articles.models import Article, Promo, RelatedStory, Section, Topic
+from articles.photos import LeadPhotoField
 
 
 @admin.register(Section)
@@ -58,6 +60,8 @@ class ArticleAdmin(admin.ModelAdmin):
     inlines = [RelatedStoryInline]
     actions = ["publish", "unpublish"]
     save_on_top = True
+    # Photos are re-encoded on upload: no EXIF (GPS included), capped in size.
+    formfield_overrides = {models.ImageField: {"form_class": LeadPhotoField}}
     fieldsets = [
         (
             None,

@@ -8,6 +8,7 @@ the real values into that shape. The URLconf stays the one place that defines th
 
 from functools import cache
 
+from django.conf import settings
 from django.urls import get_script_prefix, reverse
 
 # Stand-ins that both <int:...> and <slug:...> accept, and that no prefix contains.
@@ -25,3 +26,11 @@ def _shape(viewname: str, names: tuple[str, ...], prefix: str) -> str:
     for name, value in stand_ins.items():
         url = url.replace(value, "{" + name + "}")
     return url
+
+
+def absolute(path: str) -> str:
+    """An address on this site as readers reach it: the configured SITE_URL, never the
+    request's Host header (a stranger may send any port, and the page may be cached)."""
+    if path.startswith(("https://", "http://")):
+        return path  # already absolute: a file in an object store or on a CDN
+    return settings.SITE_URL + path

@@ -1,4 +1,6 @@
+import secrets
 from datetime import timedelta
+from pathlib import PurePosixPath
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import (
@@ -35,6 +37,15 @@ def validate_photo_size(photo) -> None:
                 "limit": LEAD_PHOTO_MAX_BYTES // 1024 // 1024,
             },
         )
+
+
+def lead_photo_path(article, filename: str) -> str:
+    """Where an uploaded photo is kept: a random name under the month of its upload, with
+    only the extension of the name it came with (the admin re-encodes photos first)."""
+    extension = PurePosixPath(filename).suffix.lower()
+    if not extension[1:].isalnum() or len(extension) > 5:
+        extension = ""
+    return f"lead-photos/{timezone.now():%Y/%m}/{secrets.token_hex(16)}{extension}"
 
 
 class Section(models.Model):
@@ -197,7 +208,7 @@ class Article(models.Model):
     byline = models.CharField("Byline", max_length=255, blank=True)
     lead_photo = models.ImageField(
         "Lead photo",
-        upload_to="lead-photos/%Y/%m/",
+        upload_to=lead_photo_path,
         blank=True,
         width_field="lead_photo_width",
         height_field="lead_photo_height",
@@ -205,7 +216,8 @@ class Article(models.Model):
             FileExtensionValidator(["jpg", "jpeg", "png", "gif", "webp"]),
             validate_photo_size,
         ],
-        help_text="JPEG, PNG, GIF or WebP, at most 10 MB.",
+        help_text="JPEG, PNG, GIF or WebP, at most 10 MB and 50 megapixels. Kept without "
+        "its metadata (camera, place) and at most 4,000 pixels wide or high.",
     )
     lead_photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     lead_photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -255,6 +267,12 @@ class Article(models.Model):
             models.Index(fields=["section", "status", "-published_at"], name="article_section_idx"),
             models.Index(fields=["print_edition_date"], name="article_print_edition_idx"),
             GinIndex(fields=["search_document"], name="article_search_idx"),
+            # /media/ finds the story a photo belongs to, to serve it only if published.
+            models.Index(
+                fields=["lead_photo"],
+                name="article_lead_photo_idx",
+                condition=~models.Q(lead_photo=""),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
-from articles import feeds, views
+from articles import feeds, sitemaps, views
 from articles.pages import site_pages
 from articles.sitemaps import SITEMAPS
 from pagecache.decorators import reader_page
@@ -30,7 +30,7 @@ crawler_urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
     path(
         "sitemap.xml",
-        site_page(sitemap_views.index),
+        site_page(sitemaps.index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
         name="sitemap",
     ),

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 
+from articles.links import absolute
 from articles.models import Article, Section, Topic
 from articles.pages import listing_pages, site_pages, story_pages
 from pagecache.decorators import reader_page
@@ -134,7 +135,7 @@ def news_sitemap(request):
     return render(
         request,
         "articles/news_sitemap.xml",
-        {"stories": stories, "site_url": request.build_absolute_uri("/").rstrip("/")},
+        {"stories": stories, "site_url": absolute("")},
         content_type="application/xml",
     )
 
@@ -146,7 +147,7 @@ def robots_txt(request):
         "Disallow: /admin/",
         "Disallow: /comments/",
         "Disallow: /search/",
-        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
-        f"Sitemap: {request.build_absolute_uri(reverse('news-sitemap'))}",
+        f"Sitemap: {absolute(reverse('sitemap'))}",
+        f"Sitemap: {absolute(reverse('news-sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

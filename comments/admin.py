@@ -48,9 +48,29 @@ class ModerationEventInline(ReadOnlyInline):
     verbose_name_plural = "Moderation history"
 
 
+# Readers' emails and addresses: seen by moderators (abuse needs them), never by editors.
+READER_DETAILS = ("author_email", "ip_address")
+
+
+def sees_reader_details(request) -> bool:
+    return request.user.has_perm("comments.moderate_comment")
+
+
+def without_reader_details(request, names):
+    if sees_reader_details(request):
+        return list(names)
+    return [name for name in names if name not in READER_DETAILS]
+
+
 class CommentReportInline(ReadOnlyInline):
     model = CommentReport
     fields = readonly_fields = ["created_at", "reason", "ip_address"]
+
+    def get_fields(self, request, obj=None):
+        return without_reader_details(request, super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        return without_reader_details(request, super().get_readonly_fields(request, obj))
 
 
 class ModeratorActions:
@@ -110,6 +130,25 @@ class CommentAdmin(ModeratorActions, admin.ModelAdmin):
 
     def get_ordering(self, request):
         return queue_ordering()
+
+    def get_list_display(self, request):
+        return without_reader_details(request, super().get_list_display(request))
+
+    def get_fields(self, request, obj=None):
+        return without_reader_details(request, super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        return without_reader_details(request, super().get_readonly_fields(request, obj))
+
+    def get_search_fields(self, request):
+        return without_reader_details(request, super().get_search_fields(request))
+
+    def lookup_allowed(self, lookup, value, request):
+        # ?author_email=... or ?ip_address=... would tell an editor whether someone
+        # commented, by the count alone.
+        if lookup.split("__")[0] in READER_DETAILS and not sees_reader_details(request):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     def has_add_permission(self, request):
         return False

@@ -1,13 +1,15 @@
 """Settings for the Newsroom project, read from the environment (django-environ).
 
 Local defaults are safe: DEBUG is off unless asked for, and with DEBUG off a missing
-SECRET_KEY or ALLOWED_HOSTS stops start-up instead of falling back to a development
-value. `make run` and `make test` provide both for a local checkout.
+SECRET_KEY, ALLOWED_HOSTS or SITE_URL stops start-up instead of falling back to a development
+value. `make run` and `make test` provide them for a local checkout.
 """
 
 import ipaddress
+import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -40,6 +42,36 @@ else:
             "ALLOWED_HOSTS is not set. With DEBUG off the site refuses to start without it: "
             "set ALLOWED_HOSTS to the comma-separated host names the site is served under."
         )
+
+# The site's own address: every absolute URL (canonical links, feeds, sitemaps, OpenGraph)
+# is built from it, never from the request's Host header, which a stranger chooses.
+SITE_URL = env.str("SITE_URL", default="") or ("http://127.0.0.1:8000" if DEBUG else "")
+if not SITE_URL:
+    raise ImproperlyConfigured(
+        "SITE_URL is not set. With DEBUG off the site refuses to start without it: set "
+        "SITE_URL to the address readers use, such as https://news.example (`make run` "
+        "sets it from HOST and PORT)."
+    )
+_site = urlsplit(SITE_URL)
+if (
+    _site.scheme not in ("http", "https")
+    or not _site.hostname
+    or not re.fullmatch(r"[A-Za-z0-9.\-]+(:[0-9]+)?|\[[0-9A-Fa-f:.]+\](:[0-9]+)?", _site.netloc)
+    or _site.path not in ("", "/")
+    or _site.query
+    or _site.fragment
+    or SITE_URL.endswith("?")
+    or SITE_URL.endswith("#")
+):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be an absolute http(s) address with no path, query or fragment, "
+        f"such as https://news.example or http://127.0.0.1:8000 (it is {SITE_URL!r})."
+    )
+try:
+    _site.port  # noqa: B018 (reading it checks it)
+except ValueError:
+    raise ImproperlyConfigured(f"SITE_URL has an invalid port: {SITE_URL!r}.") from None
+SITE_URL = f"{_site.scheme}://{_site.netloc}"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -314,3 +346,6 @@ COMMENTS_FORM_MAX_SECONDS = env.int("COMMENTS_FORM_MAX_SECONDS", default=2 * 60 
 # makes its reader's later comments skip pre-moderation.
 COMMENTS_READER_COOKIE = env.str("COMMENTS_READER_COOKIE", default="reader")
 COMMENTS_READER_COOKIE_DAYS = env.int("COMMENTS_READER_COOKIE_DAYS", default=365)
+# Readers' addresses (of comments and reports) are kept this long for abuse checks, then
+# erased by `manage.py erase_old_addresses` (run it daily); the counts stay.
+COMMENTS_IP_RETENTION_DAYS = env.int("COMMENTS_IP_RETENTION_DAYS", default=90)

@@ -55,7 +55,8 @@ def server(env: dict, port: int):
             extra=["--reuse-port"],
         ),
         cwd=REPO,
-        env=env,
+        # Absolute links (canonical, feeds, sitemaps) name this server.
+        env={**env, "SITE_URL": f"http://127.0.0.1:{port}"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -142,6 +142,8 @@ def main() -> None:
         "DEBUG": "false",
         "HTTPS": "false",
         "ALLOWED_HOSTS": "127.0.0.1",
+        # Absolute links name the server's own port, set below once it is known.
+        "SITE_URL": "http://127.0.0.1",
         "COMMENTS_FLOOD_LIMIT": "1000000000",
         "LOG_LEVEL": "ERROR",
     }
@@ -154,6 +156,7 @@ def main() -> None:
         for command in (["migrate", "--noinput", "-v0"], ["load_demo", "-v0"]):
             subprocess.run([sys.executable, "manage.py", *command], cwd=REPO, env=env, check=True)
         port = free_port()
+        env["SITE_URL"] = f"http://127.0.0.1:{port}"
         gunicorn = subprocess.Popen(
             gunicorn_command(port, extra=["--timeout", "30"]),
             cwd=REPO,

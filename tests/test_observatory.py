@@ -65,6 +65,7 @@ def production_servers(certificate, tmp_path, **env_overrides):
         "HTTPS": "true",
         "ALLOWED_HOSTS": "localhost",
         "SECURE_SSL_HOST": f"localhost:{https_port}",
+        "SITE_URL": f"https://localhost:{https_port}",
         "DATABASE_URL": database_url(),
         "NEWSROOM_DATA_DIR": str(tmp_path),
         "LOG_REQUESTS": "false",

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
+from articles.links import absolute
 from articles.models import SNIPPET_START, SNIPPET_STOP, Article, Promo, Section
 
 register = template.Library()
@@ -78,13 +79,18 @@ def search_snippet(snippet: str | None) -> SafeString:
 JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-@register.inclusion_tag("includes/story_metadata.html", takes_context=True)
-def story_metadata(context, article: Article):
+@register.simple_tag
+def site_url(path: str) -> str:
+    """`{% site_url section.get_absolute_url %}`: the page's address under SITE_URL."""
+    return absolute(path)
+
+
+@register.inclusion_tag("includes/story_metadata.html")
+def story_metadata(article: Article):
     """<title> companions for a story: description, canonical link, OpenGraph, Twitter
     card and schema.org NewsArticle (with the comment thread's count and address)."""
-    request = context["request"]
-    url = request.build_absolute_uri(article.get_absolute_url())
-    image = request.build_absolute_uri(article.lead_photo.url) if article.lead_photo else ""
+    url = absolute(article.get_absolute_url())
+    image = absolute(article.lead_photo.url) if article.lead_photo else ""
     thread = getattr(article, "thread", None)
     author = (
         {"@type": "Person", "name": article.byline}
