@@ -279,3 +279,8 @@ COMMENTS_FLOOD_WINDOW = env.int("COMMENTS_FLOOD_WINDOW", default=600)  # ... in 
 COMMENTS_DUPLICATE_WINDOW = env.int("COMMENTS_DUPLICATE_WINDOW", default=600)
 COMMENTS_FORM_MIN_SECONDS = env.int("COMMENTS_FORM_MIN_SECONDS", default=3)
 COMMENTS_FORM_MAX_SECONDS = env.int("COMMENTS_FORM_MAX_SECONDS", default=2 * 60 * 60)
+
+# Searches one client network (an IPv6 /64, an IPv4 address) may have rendered in each
+# window of this many seconds; repeats answered from the page cache do not count.
+SEARCH_RATE_LIMIT = env.int("SEARCH_RATE_LIMIT", default=30)
+SEARCH_RATE_WINDOW = env.int("SEARCH_RATE_WINDOW", default=60)
