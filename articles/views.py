@@ -65,7 +65,12 @@ def home(request):
 def _story_list(request, template: str, stories, context: dict):
     """A page of published stories, newest first, for a section or a topic."""
     listed = stories.published().for_listing()
-    page = Paginator(listed, STORIES_PER_PAGE).get_page(request.GET.get("page"))
+    asked = request.GET.get("page")
+    page = Paginator(listed, STORIES_PER_PAGE).get_page(asked)
+    if asked is not None and asked != str(page.number):
+        # Past the last page: sent there, so that page numbers without end cannot each
+        # render a copy of the last page, nor fill the page cache with them.
+        return redirect(f"{request.path}?page={page.number}")
     return render(request, template, {**context, "page": page})
 
 

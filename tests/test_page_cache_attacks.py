@@ -193,6 +193,23 @@ def test_a_parameter_a_page_reads_is_normalised_in_its_key(client):
     assert "Page 1 of 2" in page_text(first_page)
 
 
+def test_page_numbers_past_the_end_are_sent_to_the_last_page_and_fill_no_cache(locmem_cache):
+    section = make_section()
+    for _ in range(25):
+        make_article(section=section)
+    url = section.get_absolute_url()
+    Client().get(url)
+    entries = len(locmem_cache._cache)
+
+    attacker = Client()
+    responses = [attacker.get(f"{url}?page={number}") for number in range(3, 203)]
+
+    assert {response.status_code for response in responses} == {302}
+    assert {response["Location"] for response in responses} == {f"{url}?page=2"}
+    assert not any(rendered(response) for response in responses)
+    assert len(locmem_cache._cache) == entries
+
+
 def test_the_comment_order_is_part_of_the_story_page_s_key(client):
     story = make_article()
     older, newer = make_comments(story, 2)
