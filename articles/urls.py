@@ -4,12 +4,14 @@ from django.urls import path
 from articles import feeds, sitemaps, views
 from articles.pages import site_pages
 from articles.sitemaps import SITEMAPS
-from pagecache.decorators import reader_page
+from pagecache.decorators import positive_int, reader_page
 
 app_name = "articles"
 
 # Feeds and sitemaps show every story: any change to the site refreshes them.
 site_page = reader_page(site_pages)
+# A sitemap of more than one page reads its page number (django.contrib.sitemaps).
+sitemap_page = reader_page(site_pages, params={"p": positive_int})
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -36,7 +38,7 @@ crawler_urlpatterns = [
     ),
     path(
         "sitemap-<section>.xml",
-        site_page(sitemap_views.sitemap),
+        sitemap_page(sitemap_views.sitemap),
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),

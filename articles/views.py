@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET
 from articles.links import absolute
 from articles.models import Article, Section, Topic
 from articles.pages import listing_pages, site_pages, story_pages
-from pagecache.decorators import reader_page
+from articles.ratelimit import search_allowed
+from pagecache.decorators import one_of, positive_int, reader_page
 
 STORIES_PER_PAGE = 20
 HOME_LATEST = 10
@@ -19,6 +20,24 @@ HOME_PER_SECTION = 4
 SEARCH_MAX_CHARS = 200
 SEARCH_NEWEST = 300  # matches ranked per search: the newest this many
 NEWS_SITEMAP_HOURS = 48
+
+# The query parameters each page reads; the page cache ignores all others.
+PAGE_NUMBER = {"page": positive_int}
+# The comment thread's (comments.templatetags.comments_tags): its page, its order
+# (comments.listing.ORDERS) and the comment a Reply link opens a form under.
+STORY_PARAMS = {
+    "cpage": positive_int,
+    "corder": one_of("oldest", "newest"),
+    "reply_to": positive_int,
+}
+
+
+def search_text(value: str) -> str:
+    """The search as the page cache keys it: cut, without NUL bytes, spaces collapsed."""
+    return " ".join(value[:SEARCH_MAX_CHARS].replace("\x00", "").split())
+
+
+SEARCH_PARAMS = {"q": lambda value: search_text(value) or None, **PAGE_NUMBER}
 
 
 @reader_page(listing_pages)
@@ -47,24 +66,29 @@ def home(request):
 def _story_list(request, template: str, stories, context: dict):
     """A page of published stories, newest first, for a section or a topic."""
     listed = stories.published().for_listing()
-    page = Paginator(listed, STORIES_PER_PAGE).get_page(request.GET.get("page"))
+    asked = request.GET.get("page")
+    page = Paginator(listed, STORIES_PER_PAGE).get_page(asked)
+    if asked is not None and asked != str(page.number):
+        # Past the last page: sent there, so that page numbers without end cannot each
+        # render a copy of the last page, nor fill the page cache with them.
+        return redirect(f"{request.path}?page={page.number}")
     return render(request, template, {**context, "page": page})
 
 
-@reader_page(listing_pages)
+@reader_page(listing_pages, params=PAGE_NUMBER)
 def section_detail(request, slug):
     section = get_object_or_404(Section, slug=slug)
     context = {"section": section, "current_section": section}
     return _story_list(request, "articles/section.html", section.articles, context)
 
 
-@reader_page(listing_pages)
+@reader_page(listing_pages, params=PAGE_NUMBER)
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
     return _story_list(request, "articles/topic.html", topic.articles, {"topic": topic})
 
 
-@reader_page(story_pages)
+@reader_page(story_pages, params=STORY_PARAMS)
 def article_detail(request, pk, slug):
     # With the thread and its section's comment policy, which the comment thread shows.
     stories = Article.objects.select_related("section__comment_policy", "thread")
@@ -114,12 +138,20 @@ def newspaper(request, edition=None):
     return render(request, "articles/newspaper.html", context)
 
 
+@reader_page(listing_pages, params=SEARCH_PARAMS)
 def search(request):
+    """Repeated searches are answered from the page cache, unlimited; each one rendered
+    counts against the client network's limit (articles.ratelimit)."""
     # Whatever arrives is cut to a sane length and rid of NUL bytes (PostgreSQL refuses
     # them); websearch syntax then parses anything without error.
     text = request.GET.get("q", "")[:SEARCH_MAX_CHARS].replace("\x00", "").strip()
     page = None
     if text:
+        if (retry_after := search_allowed(request)) is not None:
+            response = render(request, "429.html", {"retry_after": retry_after}, status=429)
+            response["Retry-After"] = str(retry_after)
+            add_never_cache_headers(response)
+            return response
         results = Article.objects.published().for_listing().search(text, newest=SEARCH_NEWEST)
         page = Paginator(results, STORIES_PER_PAGE).get_page(request.GET.get("page"))
     capped = page is not None and page.paginator.count >= SEARCH_NEWEST

@@ -349,3 +349,8 @@ COMMENTS_READER_COOKIE_DAYS = env.int("COMMENTS_READER_COOKIE_DAYS", default=365
 # Readers' addresses (of comments and reports) are kept this long for abuse checks, then
 # erased by `manage.py erase_old_addresses` (run it daily); the counts stay.
 COMMENTS_IP_RETENTION_DAYS = env.int("COMMENTS_IP_RETENTION_DAYS", default=90)
+
+# Searches one client network (an IPv6 /64, an IPv4 address) may have rendered in each
+# window of this many seconds; repeats answered from the page cache do not count.
+SEARCH_RATE_LIMIT = env.int("SEARCH_RATE_LIMIT", default=30)
+SEARCH_RATE_WINDOW = env.int("SEARCH_RATE_WINDOW", default=60)

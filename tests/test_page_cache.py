@@ -400,14 +400,12 @@ def test_page_with_a_comment_form_is_private_and_others_are_shared(client):
 def test_repeat_visit_with_the_etag_gets_304_until_something_changes(client):
     story = make_article()
     first = client.get(story.get_absolute_url())
-    etag, last_modified = first["ETag"], first["Last-Modified"]
+    etag = first["ETag"]
 
     again = client.get(story.get_absolute_url(), headers={"if-none-match": etag})
-    by_date = client.get(story.get_absolute_url(), headers={"if-modified-since": last_modified})
     weak = client.get(story.get_absolute_url(), headers={"if-none-match": f"W/{etag}"})
 
     assert again.status_code == 304 and again.content == b""
-    assert by_date.status_code == 304
     assert weak.status_code == 304
     (comment,) = make_comments(story, 1)
     comment_moderate(comment=comment, action="remove", actor=None)
@@ -465,15 +463,6 @@ def test_a_reader_with_a_message_gets_it_on_a_live_page(client):
     )
 
     assert "Thank you: your comment is published." in page_text(response)
-
-
-def test_search_is_not_cached(client):
-    make_article(headline="Monsoon arrives")
-    client.get("/search/?q=monsoon")
-
-    count, _ = queries_for(client, "/search/?q=monsoon")
-
-    assert count > 1
 
 
 # Redis: a real server of the test's own, stopped mid-test
