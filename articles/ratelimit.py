@@ -13,18 +13,27 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.module_loading import import_string
 
+# One subscriber's share of addresses: an IPv6 /64, an IPv4 address.
+IPV4_PREFIX, IPV6_PREFIX = 32, 64
+
+
+def network_of(ip: str | None) -> str | None:
+    """The network every abuse limit counts an address in ("203.0.113.9/32",
+    "2001:db8:1:2::/64"), or None for no address or not one. Search limits, comment
+    flood limits and report counts, and the admin's lock-out all ask this."""
+    try:
+        address = ipaddress.ip_address(ip or "")
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped  # ::ffff:192.0.2.1 is an IPv4 client
+    prefix = IPV4_PREFIX if address.version == 4 else IPV6_PREFIX
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
 
 def client_network(request) -> str:
     address = import_string(settings.CLIENT_IP_CALLABLE)(request)
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return "unknown"
-    if ip.version == 6:
-        if ip.ipv4_mapped is not None:  # ::ffff:192.0.2.1 is an IPv4 client
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
+    return network_of(address) or "unknown"
 
 
 def search_allowed(request) -> int | None:

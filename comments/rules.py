@@ -7,7 +7,6 @@ post now. The section's policy (or the site's defaults) is always applied: views
 template tags, the admin and the services ask this object and never recompute a rule.
 """
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,10 +19,6 @@ from articles.models import Article
 from comments.models import Comment, ModerationEvent, SectionPolicy, Thread, WatchedWord
 
 LINK = re.compile(r"(?:https?://|www\.)\S", re.IGNORECASE)
-# Abuse limits count networks, not addresses: one IPv6 subscriber gets a whole /64 (2^64
-# addresses to rotate through), one IPv4 address is usually one household already.
-IPV4_PREFIX = 32
-IPV6_PREFIX = 64
 
 
 class ThreadClosed(Exception):
@@ -45,19 +40,6 @@ class FormAlreadyUsed(Exception):
 
 class CommentUnavailable(Exception):
     """The comment replied to or reported is not in this thread, or not visible."""
-
-
-def network_of(ip: str | None) -> str | None:
-    """The network abuse limits count an address in ("203.0.113.9/32",
-    "2001:db8:1:2::/64"), or None for no address or not one."""
-    try:
-        address = ipaddress.ip_address(ip or "")
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    prefix = IPV4_PREFIX if address.version == 4 else IPV6_PREFIX
-    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
 def close_after_days(own: SectionPolicy | None) -> int | None:

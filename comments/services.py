@@ -14,8 +14,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from articles.models import Article
+from articles.ratelimit import network_of
 from comments.models import Comment, CommentReport, ModerationEvent, Thread
-from comments.rules import CommentRules, CommentUnavailable, UnknownAddress, network_of
+from comments.rules import CommentRules, CommentUnavailable, UnknownAddress
 
 logger = logging.getLogger("comments.moderation")
 

@@ -5,6 +5,8 @@ import ipaddress
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from articles.ratelimit import network_of
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -57,9 +59,5 @@ def client_network_address(request) -> str | None:
     settings.CLIENT_IP_CALLABLE finds it, but for IPv6 the first address of its /64, as
     comment limits count it. One IPv6 subscriber holds a whole /64: rotating through it
     must not reset the count of a password sprayer."""
-    address = _address(import_string(settings.CLIENT_IP_CALLABLE)(request))
-    if address is None:
-        return None
-    if address.version == 6:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
-    return str(address)
+    network = network_of(import_string(settings.CLIENT_IP_CALLABLE)(request))
+    return str(ipaddress.ip_network(network).network_address) if network else None

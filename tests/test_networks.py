@@ -8,8 +8,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from articles.ratelimit import network_of
 from comments.models import Comment, CommentReport, Thread
-from comments.rules import approved_before, network_of
+from comments.rules import approved_before
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db

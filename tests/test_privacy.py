@@ -8,9 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from articles.ratelimit import network_of
 from comments import privacy
 from comments.models import Comment, CommentReport, Thread
-from comments.rules import network_of
 from tests.factories import make_article, make_staff
 
 pytestmark = pytest.mark.django_db
