@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from articles.models import Article, Section, Topic
 from articles.pages import listing_pages, site_pages, story_pages
+from articles.text import clean_text
 from pagecache.decorators import reader_page
 
 STORIES_PER_PAGE = 20
@@ -114,9 +115,11 @@ def newspaper(request, edition=None):
 
 
 def search(request):
-    # Whatever arrives is cut to a sane length and rid of NUL bytes (PostgreSQL refuses
-    # them); websearch syntax then parses anything without error.
-    text = request.GET.get("q", "")[:SEARCH_MAX_CHARS].replace("\x00", "").strip()
+    # Whatever arrives is cut to a sane length and cleaned like any reader text (NFKC, no
+    # invisible, private-use or control characters: NUL bytes, which PostgreSQL refuses,
+    # among them), then cut again (NFKC can lengthen); websearch syntax parses the rest.
+    raw = request.GET.get("q", "")[:SEARCH_MAX_CHARS]
+    text = clean_text(raw)[:SEARCH_MAX_CHARS].strip()
     page = None
     if text:
         results = Article.objects.published().for_listing().search(text, newest=SEARCH_NEWEST)
