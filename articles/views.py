@@ -12,6 +12,7 @@ from articles.links import absolute
 from articles.models import Article, Section, Topic
 from articles.pages import listing_pages, site_pages, story_pages
 from articles.ratelimit import search_allowed
+from articles.text import clean_text
 from pagecache.decorators import one_of, positive_int, reader_page
 
 STORIES_PER_PAGE = 20
@@ -33,8 +34,11 @@ STORY_PARAMS = {
 
 
 def search_text(value: str) -> str:
-    """The search as the page cache keys it: cut, without NUL bytes, spaces collapsed."""
-    return " ".join(value[:SEARCH_MAX_CHARS].replace("\x00", "").split())
+    """A reader's search as it is run and as the page cache keys it: cut to a sane length,
+    cleaned like any reader text (NFKC, no invisible, private-use or control characters:
+    NUL bytes, which PostgreSQL refuses, among them), cut again (NFKC can lengthen), spaces
+    collapsed. Websearch syntax then parses anything without error."""
+    return " ".join(clean_text(value[:SEARCH_MAX_CHARS])[:SEARCH_MAX_CHARS].split())
 
 
 SEARCH_PARAMS = {"q": lambda value: search_text(value) or None, **PAGE_NUMBER}
@@ -142,9 +146,7 @@ def newspaper(request, edition=None):
 def search(request):
     """Repeated searches are answered from the page cache, unlimited; each one rendered
     counts against the client network's limit (articles.ratelimit)."""
-    # Whatever arrives is cut to a sane length and rid of NUL bytes (PostgreSQL refuses
-    # them); websearch syntax then parses anything without error.
-    text = request.GET.get("q", "")[:SEARCH_MAX_CHARS].replace("\x00", "").strip()
+    text = search_text(request.GET.get("q", ""))
     page = None
     if text:
         if (retry_after := search_allowed(request)) is not None:

@@ -1,4 +1,3 @@
-import re
 import secrets
 import time
 
@@ -7,11 +6,13 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS
 
+from articles.text import ReaderEmailField, ReaderTextField, imitates
 from comments.models import Comment, CommentReport
 from pagecache.placeholders import placeholder
 
 BODY_MIN_LENGTH = 2
 BODY_MAX_LENGTH = 5000
+NAME_MAX_LENGTH = Comment._meta.get_field("author_name").max_length
 TOKEN_SALT = "comments.form"
 # The error code of a submission refused quietly: the reader sees a neutral message.
 REFUSED = "refused"
@@ -36,27 +37,40 @@ def form_token(article_pk: int, issued_at: float | None = None) -> str:
     return signing.dumps({"a": article_pk, "t": issued, "n": nonce}, salt=TOKEN_SALT)
 
 
-# Bidirectional overrides and isolates can make text read differently from what it is
-# (a classic spoofing trick); a comment carrying them is refused with a message.
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Names a reader may not take: they would pass for the newsroom's own voice. The site's
+# name is added from settings; look-alikes are caught by `articles.text.imitates`.
+STAFF_NAMES = [
+    "moderator",
+    "moderators",
+    "editor",
+    "editors",
+    "admin",
+    "admins",
+    "administrator",
+    "administrators",
+    "staff",
+]
 
 
-def refuse_bidi_controls(value: str) -> None:
-    if BIDI_CONTROLS.search(value):
+def refuse_staff_names(value: str) -> None:
+    if len(value) > NAME_MAX_LENGTH:
+        return  # refused as too long already; no need to read it word by word
+    if imitates(value, [*STAFF_NAMES, settings.NEWSROOM_SITE_NAME]):
         raise forms.ValidationError(
-            "Please remove the invisible text-direction characters from your text.",
-            code="bidi",
+            "Please choose another name: this one could be mistaken for the newsroom's staff.",
+            code="staff_name",
         )
 
 
 class CommentForm(forms.ModelForm):
-    body = forms.CharField(
+    # Reader text is cleaned (NFKC, no invisible or private-use characters) before the
+    # length limits, the rules and storage see it: see `articles.text`.
+    body = ReaderTextField(
         label="Comment",
         widget=forms.Textarea(attrs={"rows": 5, "maxlength": BODY_MAX_LENGTH}),
         min_length=BODY_MIN_LENGTH,
         max_length=BODY_MAX_LENGTH,
         strip=True,
-        validators=[refuse_bidi_controls],
         error_messages={
             "required": "Please write a comment.",
             "min_length": "Your comment is too short: write at least %(limit_value)d characters.",
@@ -78,11 +92,12 @@ class CommentForm(forms.ModelForm):
         fields = ["author_name", "author_email", "body"]
         labels = {"author_name": "Name (optional)", "author_email": "Email (optional)"}
         help_texts = {"author_email": "Never shown on the site."}
+        field_classes = {"author_name": ReaderTextField, "author_email": ReaderEmailField}
 
     def __init__(self, *args, article, **kwargs):
         super().__init__(*args, **kwargs)
         self.article = article
-        self.fields["author_name"].validators.append(refuse_bidi_controls)
+        self.fields["author_name"].validators.append(refuse_staff_names)
         if not self.is_bound:
             # Cached pages are shared: each response gets a fresh token in its place,
             # so the timing check stays exact and no two readers share a one-time number.

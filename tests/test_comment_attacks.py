@@ -30,15 +30,17 @@ def test_a_200_kilobyte_body_is_refused_clearly(client):
 
 
 @pytest.mark.parametrize("field", ["body", "author_name"])
-def test_right_to_left_override_characters_are_refused(client, field):
+def test_right_to_left_override_characters_are_stripped(client, field):
+    """Stripped, not refused: without them the text reads in the order it was written,
+    and a reader pasting Arabic with invisible direction marks is not turned away."""
     story = make_article()
-    fields = {"body": "An ordinary comment.", field: "Innocent\u202etxt.exe gnirts"}
+    fields = {"body": "An ordinary comment.", field: "Innocent\u202etxt.exe gnirts\u202c"}
 
     response = post(client, story, **fields)
 
-    assert response.status_code == 400
-    assert "invisible text-direction characters" in response.content.decode()
-    assert not Comment.objects.exists()
+    assert response.status_code == 302
+    saved = Comment.objects.get()
+    assert getattr(saved, field) == "Innocenttxt.exe gnirts"
 
 
 @pytest.mark.parametrize(

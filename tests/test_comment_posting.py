@@ -74,7 +74,10 @@ def test_comment_without_a_name_is_accepted(client):
         ("", "Please write a comment."),
         ("   x   ", "too short"),
         ("y" * 5001, "too long"),
-        ("bad\x00byte", "Null characters are not allowed."),
+        # Invisible characters (NUL and zero-width spaces among them) are stripped first:
+        # what is left is what counts.
+        ("\x00\u200b", "Please write a comment."),
+        ("x\u200b\ufeff\ue010", "too short"),
     ],
 )
 def test_bad_comment_is_refused_with_a_message_and_the_text_kept(client, body, message):
