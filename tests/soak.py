@@ -2,12 +2,17 @@
 production server for a minute, while PostgreSQL restarts and a gunicorn worker is
 killed; then every comment that got a success answer is looked for in the database.
 
+Attackers join the load for the last two thirds (from the database's outage on): the
+readers' seed-story rate before them and with them is compared, and the seed story must
+keep at least half of it; after the run its page must still be served as it should be.
+
 It runs a PostgreSQL of its own (the embedded binaries, on a free port, in a temporary
 folder), never the machine's or the project's, and removes it afterwards.
 """
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -27,7 +32,12 @@ REPO = Path(__file__).resolve().parent.parent
 SECONDS = int(os.environ.get("SOAK_SECONDS", "60"))
 READERS = int(os.environ.get("SOAK_READERS", "6"))
 POSTERS = int(os.environ.get("SOAK_POSTERS", "3"))
+ATTACKERS = int(os.environ.get("SOAK_ATTACKERS", "3"))
 OPEN_STORY_PK = 10
+OPEN_STORY = f"/news/{OPEN_STORY_PK}/drones-sovereignty-and-the-price-of-silence/"
+# Rates are measured away from the faults: this long after the database is back and
+# after the kill (a new worker starts with a cold cache), and after locust starts.
+SETTLE = 2
 # The client gives up on an answer after this long (a hang); the site must be back
 # within RECOVERY_LIMIT of the database.
 TIMEOUT = 10
@@ -123,9 +133,9 @@ def locust_command(base: str) -> list[str]:
         "--host",
         base,
         "--users",
-        str(READERS + POSTERS),
+        str(READERS + POSTERS + ATTACKERS),
         "--spawn-rate",
-        str(READERS + POSTERS),
+        str(READERS + POSTERS + ATTACKERS),
         "--run-time",
         f"{SECONDS}s",
         "--stop-timeout",
@@ -134,6 +144,54 @@ def locust_command(base: str) -> list[str]:
         "--loglevel",
         "WARNING",
     ]
+
+
+def rate(times: list[float], windows: list[tuple[float, float]]) -> float:
+    """Events per second inside the windows (start, end)."""
+    windows = [(start, end) for start, end in windows if end > start]
+    seconds = sum(end - start for start, end in windows)
+    inside = sum(1 for t in times for start, end in windows if start <= t < end)
+    return inside / seconds if seconds else 0.0
+
+
+def timeline(times: list[float], start: float, step: int) -> str:
+    """Events per second in each slice of `step` seconds from `start`."""
+    slices = Counter(int((t - start) // step) for t in times)
+    return " ".join(f"{slices[n] / step:.0f}" for n in range(max(slices, default=-1) + 1))
+
+
+def unmask_csrf(token: str) -> str:
+    """The secret a page's CSRF field carries (Django masks it anew in every page)."""
+    from django.middleware.csrf import _unmask_cipher_token
+
+    return _unmask_cipher_token(token)
+
+
+def page_problems(url: str) -> list[str]:
+    """What is wrong with a page as two new visitors get it: not a 200, marker characters
+    left, a CSRF field that is not the visitor's own cookie, a comment-form token shared."""
+    problems, form_tokens = [], []
+    for _visitor in range(2):
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                status, page = response.status, response.read().decode()
+                cookies = response.headers.get_all("Set-Cookie") or []
+        except urllib.error.HTTPError as error:
+            problems.append(f"{url}: {error.code}")
+            continue
+        if status != 200:
+            problems.append(f"{url}: {status}")
+        if "\ue010" in page or "\ue011" in page:
+            problems.append(f"{url}: marker characters in the page")
+        cookie = next((c for c in cookies if c.startswith("csrftoken=")), "")
+        secret = cookie.partition("=")[2].partition(";")[0]
+        fields = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if not fields or any(unmask_csrf(field) != secret for field in fields):
+            problems.append(f"{url}: a CSRF field that is not this visitor's")
+        form_tokens += re.findall(r'name="token" value="([^"]+)"', page)
+    if len(form_tokens) != len(set(form_tokens)) or not form_tokens:
+        problems.append(f"{url}: a comment-form token served twice, or none")
+    return problems
 
 
 def main() -> None:
@@ -169,6 +227,7 @@ def main() -> None:
             time.sleep(0.3)
         tokens = make_form_tokens(env, count=1000 * SECONDS)
         client_log = tokens.with_suffix(".json")
+        attack_at = time.time() + SECONDS / 3
         load = subprocess.Popen(
             locust_command(base),
             cwd=REPO,
@@ -177,6 +236,7 @@ def main() -> None:
                 "SOAK_FORM_TOKENS": str(tokens),
                 "SOAK_CLIENT_LOG": str(client_log),
                 "SOAK_TIMEOUT": str(TIMEOUT),
+                "SOAK_ATTACK_AT": str(attack_at),
             },
             stdout=subprocess.DEVNULL,
             stderr=load_log,
@@ -200,7 +260,11 @@ def main() -> None:
         tokens.unlink()
         client_log.unlink()
         statuses = Counter({int(status): n for status, n in client["statuses"].items()})
-        acknowledged = [c["text"] for c in client["comments"] if c["acknowledged"]]
+        posted = [c for c in client["comments"] if not c.get("attack")]
+        acknowledged = [c["text"] for c in posted if c["acknowledged"]]
+        attack_comments = [c for c in client["comments"] if c.get("attack")]
+        # Reader text is cleaned (the markers' private-use characters go): found by number.
+        attack_ids = [c["text"].split()[2] for c in attack_comments if c["acknowledged"]]
         recovered = min((t for t in client["ok_times"] if t >= up_at), default=None)
 
         connection = psycopg2.connect(database.url)
@@ -211,6 +275,15 @@ def main() -> None:
             )
             saved = dict(cursor.fetchall())
             cursor.execute(
+                "SELECT body, status FROM comments_comment WHERE body LIKE 'Soak attack %%'"
+            )
+            attack_saved = Counter(body.split()[2] for body, _ in cursor.fetchall())
+            cursor.execute(
+                "SELECT id, report_count, status FROM comments_comment WHERE id = ANY(%s)",
+                (client["stormed"],),
+            )
+            stormed = cursor.fetchall()
+            cursor.execute(
                 "SELECT t.comment_count, count(c.id) FILTER (WHERE c.status = 'visible') "
                 "FROM comments_thread t LEFT JOIN comments_comment c ON c.thread_id = t.id "
                 "WHERE t.article_id = 10 GROUP BY t.id"
@@ -219,14 +292,28 @@ def main() -> None:
         connection.close()
 
         unacknowledged = dict(
-            sorted(
-                Counter(c["status"] for c in client["comments"] if not c["acknowledged"]).items()
-            )
+            sorted(Counter(c["status"] for c in posted if not c["acknowledged"]).items())
         )
         lost = [text for text in acknowledged if saved.get(text, 0) != 1]
+        lost += [number for number in attack_ids if attack_saved[number] != 1]
         doubled = [text for text, n in saved.items() if n > 1]
         server_errors = {s: n for s, n in statuses.items() if s >= 500 and s != 503}
         recovery = recovered - up_at if recovered is not None else None
+        # The readers' seed-story rate before the attackers came, and with them between
+        # the database's return and the kill. After the kill the rate is shown, not
+        # judged: it drops as far with no attackers at all (SOAK_ATTACKERS=0), a cost of
+        # the kill (probably the readers' kept-alive connections all reconnecting to the
+        # surviving worker while the new one starts), not of the attack.
+        unattacked = rate(client["seed_times"], [(client["started"] + SETTLE, attack_at)])
+        attacked = rate(client["seed_times"], [(max(attack_at, up_at + SETTLE), killed_at)])
+        after_kill = rate(client["seed_times"], [(killed_at + SETTLE, client["stopped"])])
+        # A report storm from one network counts once: the comment stays up.
+        storm_held = [row for row in stormed if row[1] > 1 or row[2] != "visible"]
+        # The seed story after the run, and the pages the marker comments went to.
+        pages = {base + OPEN_STORY} | {
+            base + c["location"].partition("#")[0] for c in attack_comments if c["acknowledged"]
+        }
+        bad_pages = [problem for url in sorted(pages)[:10] for problem in page_problems(url)]
         # A 503 belongs to the outage and a cut connection to the kill; any other is a fault.
         stray_503s = [
             t
@@ -240,7 +327,8 @@ def main() -> None:
         ]
         print(
             f"\nmake soak: {elapsed:.0f} s, locust with {READERS} readers and {POSTERS} comment "
-            f"posters against gunicorn gthread 2x4; PostgreSQL stopped for 3 s at "
+            f"posters against gunicorn gthread 2x4, and {ATTACKERS} attackers from "
+            f"{attack_at - started:.0f} s; PostgreSQL stopped for 3 s at "
             f"{down_at - started:.0f} s, a worker killed (SIGKILL) at "
             f"{killed_at - started:.0f} s\n"
         )
@@ -263,6 +351,21 @@ def main() -> None:
             ("acknowledged but missing", len(lost)),
             ("saved twice", len(doubled)),
             ("thread's stored count matches its rows", f"{stored_count == real_count}"),
+            ("seed story, readers' 200s a second, alone", f"{unattacked:.1f}"),
+            ("seed story, readers' 200s a second, attacked", f"{attacked:.1f}"),
+            ("attacked share of the unattacked rate", f"{attacked / (unattacked or 1):.0%}"),
+            ("seed story, attacked, after the kill", f"{after_kill:.1f}"),
+            (
+                "seed story 200s a second, by 3-s slice",
+                timeline(client["seed_times"], started, 3),
+            ),
+            *(
+                (f"attack: {kind}", dict(sorted(counts.items())))
+                for kind, counts in sorted(client["attacks"].items())
+            ),
+            ("marker comments acknowledged", len(attack_ids)),
+            ("report storm: comment, reports counted, status", stormed),
+            ("seed story and marker pages served wrong", bad_pages or 0),
         ]:
             print(f"{label + ':':<44} {value}")
         failed = (
@@ -275,6 +378,11 @@ def main() -> None:
             or recovery is None
             or recovery > RECOVERY_LIMIT
             or client["slowest"] >= TIMEOUT
+            or attacked < unattacked / 2
+            or not client["attacks"]
+            or not stormed
+            or storm_held
+            or bad_pages
         )
         sys.exit(1 if failed else 0)
     finally:
