@@ -62,7 +62,8 @@ bench: install $(DATA)/secret_key
 	$(LOCAL_ENV) $(PY) tests/bench.py
 
 # Load and faults: a minute of locust's readers and comment posters while a PostgreSQL of the
-# soak's own restarts and a worker is killed; checks every acknowledged comment is saved.
+# soak's own restarts and a worker is killed, with attackers for the last two thirds; checks
+# every acknowledged comment is saved and the seed story keeps half its rate under attack.
 soak: install-test $(DATA)/secret_key
 	$(LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(LOCAL_ENV) $(PY) tests/soak.py
