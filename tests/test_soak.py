@@ -27,7 +27,7 @@ def test_a_short_soak_loses_no_comment_through_a_database_restart_a_killed_worke
     soak = subprocess.Popen(
         [sys.executable, "tests/soak.py"],
         cwd=REPO,
-        env={**os.environ, "SOAK_SECONDS": "24", "NEWSROOM_DATA_DIR": str(tmp_path)},
+        env={**os.environ, "SOAK_SECONDS": "36", "NEWSROOM_DATA_DIR": str(tmp_path)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
