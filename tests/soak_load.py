@@ -106,6 +106,18 @@ def write_client_log(environment, **_):
         )
 
 
+def comment_fields(csrf: str, body: str, *, author_name: str) -> dict:
+    """A comment form as a browser sends it, with a fresh pre-signed form token."""
+    return {
+        "csrfmiddlewaretoken": csrf,
+        "token": next(FORM_TOKENS),
+        "body": body,
+        "author_name": author_name,
+        "author_email": "",
+        "website": "",
+    }
+
+
 class Reader(HttpUser):
     fixed_count = READERS
     wait_time = constant(0)
@@ -142,14 +154,7 @@ class Poster(HttpUser):
     @task
     def post_comment(self):
         text = f"Soak comment {uuid.uuid4().hex}."
-        fields = {
-            "csrfmiddlewaretoken": self.csrf,
-            "token": next(FORM_TOKENS),
-            "body": text,
-            "author_name": "Soak",
-            "author_email": "",
-            "website": "",
-        }
+        fields = comment_fields(self.csrf, text, author_name="Soak")
         with self.client.post(
             f"/comments/post/{OPEN_STORY_PK}/",
             data=fields,
@@ -220,14 +225,7 @@ class Attacker(HttpUser):
     @task(1)
     def marker_comment(self):
         text = f"Soak attack {uuid.uuid4().hex} {random.choice(MARKERS)}"
-        fields = {
-            "csrfmiddlewaretoken": self.csrf,
-            "token": next(FORM_TOKENS),
-            "body": text,
-            "author_name": "Soak attacker",
-            "author_email": "",
-            "website": "",
-        }
+        fields = comment_fields(self.csrf, text, author_name="Soak attacker")
         response = self.attack(
             "marker comment", "POST", f"/comments/post/{OPEN_STORY_PK}/", data=fields
         )
