@@ -2,10 +2,12 @@
 
 A network is the client's /64 for IPv6 (one subscriber's share of addresses) and /32
 for IPv4; a client whose address is unknown shares one network with all the others.
-Only rendered searches count: a repeated search answered from the page cache is cheap
-and never reaches this module.
+Only rendered searches count, each once a window: a repeated search answered from the
+page cache is cheap and never reaches this module, and one rendered again (its page
+renewed by a new comment) is not counted again.
 """
 
+import hashlib
 import ipaddress
 import time
 
@@ -36,18 +38,25 @@ def client_network(request) -> str:
     return network_of(address) or "unknown"
 
 
-def search_allowed(request) -> int | None:
+def search_allowed(request, search: str) -> int | None:
     """None while the client's network has searches left in this window; otherwise the
-    seconds until the next window (for Retry-After). A cache that does not answer limits
-    nothing: Redis down means slower pages, not refused ones."""
+    seconds until the next window (for Retry-After). A search counts once per network and
+    window however often it is rendered (a new comment renews every listing, search pages
+    among them, and readers repeat searches). A cache that does not answer limits nothing:
+    Redis down means slower pages, not refused ones."""
     window = settings.SEARCH_RATE_WINDOW
     started = int(time.time()) // window * window
-    key = f"search-limit:{client_network(request)}:{started}"
+    network = client_network(request)
+    seen = f"search-seen:{network}:{started}:{hashlib.sha256(search.encode()).hexdigest()[:16]}"
+    if cache.get(seen):
+        return None  # allowed and counted already in this window
+    key = f"search-limit:{network}:{started}"
     cache.add(key, 0, timeout=window + 1)
     try:
         count = cache.incr(key)
     except ValueError:  # gone between add and incr, or the cache is down
         return None
     if count is None or count <= settings.SEARCH_RATE_LIMIT:
+        cache.set(seen, 1, timeout=window + 1)
         return None
     return max(1, started + window - int(time.time()))

@@ -149,7 +149,9 @@ def search(request):
     text = search_text(request.GET.get("q", ""))
     page = None
     if text:
-        if (retry_after := search_allowed(request)) is not None:
+        if (
+            retry_after := search_allowed(request, f"{text}|{request.GET.get('page', '')}")
+        ) is not None:
             response = render(request, "429.html", {"retry_after": retry_after}, status=429)
             response["Retry-After"] = str(retry_after)
             add_never_cache_headers(response)

@@ -461,6 +461,23 @@ def test_searches_are_limited_per_network_with_a_friendly_429(client, settings):
     assert Client().get("/search/?q=<script>drought</script>", **elsewhere).status_code == 200
 
 
+def test_a_search_rendered_again_after_a_new_comment_counts_once(client, settings):
+    settings.SEARCH_RATE_LIMIT = 2
+    story = make_article(headline="Monsoon arrives")
+    reader = {"REMOTE_ADDR": "192.0.2.40"}
+    assert client.get("/search/?q=monsoon", **reader).status_code == 200
+
+    for _ in range(3):
+        make_comments(story, 1)  # every comment renews the listings, search pages among them
+        again = Client().get("/search/?q=monsoon", **reader)
+        assert again.status_code == 200 and rendered(again)
+
+    assert Client().get("/search/?q=rain", **reader).status_code == 200
+    refused = Client().get("/search/?q=flood", **reader)
+    assert refused.status_code == 429
+    assert Client().get("/search/?q=flood", **reader).status_code == 429, "still refused"
+
+
 def test_the_search_limit_counts_ipv4_clients_by_address(client, settings):
     settings.SEARCH_RATE_LIMIT = 1
     client.get("/search/?q=one", REMOTE_ADDR="192.0.2.1")
