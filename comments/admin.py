@@ -62,15 +62,19 @@ def without_reader_details(request, names):
     return [name for name in names if name not in READER_DETAILS]
 
 
-class CommentReportInline(ReadOnlyInline):
-    model = CommentReport
-    fields = readonly_fields = ["created_at", "reason", "ip_address"]
+class HidesReaderDetails:
+    """Fields showing readers' emails and addresses, for moderators only."""
 
     def get_fields(self, request, obj=None):
         return without_reader_details(request, super().get_fields(request, obj))
 
     def get_readonly_fields(self, request, obj=None):
         return without_reader_details(request, super().get_readonly_fields(request, obj))
+
+
+class CommentReportInline(HidesReaderDetails, ReadOnlyInline):
+    model = CommentReport
+    fields = readonly_fields = ["created_at", "reason", "ip_address"]
 
 
 class ModeratorActions:
@@ -98,7 +102,7 @@ class ModeratorActions:
 
 
 @admin.register(Comment)
-class CommentAdmin(ModeratorActions, admin.ModelAdmin):
+class CommentAdmin(HidesReaderDetails, ModeratorActions, admin.ModelAdmin):
     list_display = [
         "excerpt",
         "author_name",
@@ -133,12 +137,6 @@ class CommentAdmin(ModeratorActions, admin.ModelAdmin):
 
     def get_list_display(self, request):
         return without_reader_details(request, super().get_list_display(request))
-
-    def get_fields(self, request, obj=None):
-        return without_reader_details(request, super().get_fields(request, obj))
-
-    def get_readonly_fields(self, request, obj=None):
-        return without_reader_details(request, super().get_readonly_fields(request, obj))
 
     def get_search_fields(self, request):
         return without_reader_details(request, super().get_search_fields(request))
