@@ -33,7 +33,12 @@ run: install $(DATA)/secret_key
 	$(LOCAL_ENV) $(PY) manage.py load_demo
 	$(LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Serving Newsroom at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	@# No control socket: gunicorn 27's local admin interface is not used here.
+	@if [ -z "$$EMAIL_URL" ]; then echo "Mail (sign-in links, notifications) is written to $(DATA)/mail/; set EMAIL_URL to send it"; fi
+	@# The background worker runs beside gunicorn, in a session of its own so that Ctrl-C
+	@# reaches it once, as the TERM sent here when gunicorn has stopped: it finishes the job
+	@# in hand and exits. No control socket: gunicorn 27's admin interface is not used here.
+	$(LOCAL_ENV) DEBUG=false setsid $(PY) manage.py worker --no-reload & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT TERM; \
 	$(LOCAL_ENV) DEBUG=false $(VENV)/bin/gunicorn newsroom.wsgi \
 		--bind $(HOST):$(PORT) --worker-class gthread \
 		--workers $(WEB_WORKERS) --threads $(WEB_THREADS) --reuse-port --no-control-socket

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -6,6 +8,8 @@ class CommentsConfig(AppConfig):
     verbose_name = "Comments"
 
     def ready(self) -> None:
-        from comments import pages
+        from comments import pages, tasks
+        from jobs import schedule
 
         pages.register()
+        schedule.every(timedelta(days=1), tasks.erase_old_addresses)

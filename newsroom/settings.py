@@ -85,6 +85,9 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "jobs",
     "pagecache",
     "articles",
     "comments",
@@ -323,11 +326,29 @@ LOGGING = {
             "level": "INFO" if env.bool("LOG_REQUESTS", default=True) else "WARNING"
         },
         "comments.moderation": {"level": "INFO"},
+        "jobs": {"level": "INFO"},
         "django_redis.cache": {"filters": ["once_in_30_seconds"]},
     },
 }
 
 NEWSROOM_SITE_NAME = env.str("NEWSROOM_SITE_NAME", default="Newsroom")
+
+# Background jobs (jobs/): queued as rows in PostgreSQL by django-tasks' database backend,
+# run by `manage.py worker` (make run starts one beside gunicorn).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Mail goes through EMAIL_URL's server (smtp://user:password@host:25, smtp+tls://...:587,
+# smtp+ssl://...:465); with none, every message is written as a file under .data/mail/,
+# where a newcomer opens their sign-in link. Only background jobs send mail.
+MAIL_DIR = DATA_DIR / "mail"
+if env.str("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(MAIL_DIR)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Newsroom <newsroom@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Comment threads. Site-wide rules; sections may override moderation and auto-close.
 COMMENTS_DEFAULT_MODERATION = env.str("COMMENTS_DEFAULT_MODERATION", default="post")  # or "pre"
@@ -347,8 +368,10 @@ COMMENTS_FORM_MAX_SECONDS = env.int("COMMENTS_FORM_MAX_SECONDS", default=2 * 60 
 COMMENTS_READER_COOKIE = env.str("COMMENTS_READER_COOKIE", default="reader")
 COMMENTS_READER_COOKIE_DAYS = env.int("COMMENTS_READER_COOKIE_DAYS", default=365)
 # Readers' addresses (of comments and reports) are kept this long for abuse checks, then
-# erased by `manage.py erase_old_addresses` (run it daily); the counts stay.
+# erased by the worker's daily job (or `manage.py erase_old_addresses`); the counts stay.
 COMMENTS_IP_RETENTION_DAYS = env.int("COMMENTS_IP_RETENTION_DAYS", default=90)
+if COMMENTS_IP_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured("COMMENTS_IP_RETENTION_DAYS must be 0 or more.")
 
 # Searches one client network (an IPv6 /64, an IPv4 address) may have rendered in each
 # window of this many seconds; repeats answered from the page cache do not count.

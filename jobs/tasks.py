@@ -1,0 +1,81 @@
+"""Background jobs: django-tasks (the backport of Django 6's tasks framework) with its
+database backend, so a job is a row in our PostgreSQL. It commits or rolls back with the
+change that queued it (a comment's notification is never sent for a comment that was not
+saved, nor lost for one that was), and `manage.py worker` runs it.
+
+`@job` is django-tasks' `@task` with retries: a run that raises is recorded as failed
+(with its traceback, in the admin's list of task results) and the job is queued again with
+a growing delay, up to `attempts` runs in all.
+"""
+
+import functools
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.utils import timezone
+from django_tasks import task
+
+logger = logging.getLogger("jobs")
+
+# The first retry waits this long, each later one twice as long as the one before, up to
+# RETRY_MAX_DELAY: eight attempts ride out about two hours of a mail server being down.
+RETRY_FIRST_DELAY = timedelta(seconds=30)
+RETRY_MAX_DELAY = timedelta(hours=1)
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """How long to wait after the `attempt`-th run failed (1 for the first run)."""
+    return min(RETRY_FIRST_DELAY * 2 ** (attempt - 1), RETRY_MAX_DELAY)
+
+
+def job(*, attempts: int = 8, **task_options):
+    """A background task retried with back-off. The function must be idempotent enough to
+    run again after a failure part-way (check state first, as the jobs here do); its
+    arguments must be JSON (ids, not model instances: the row may be gone by the time the
+    job runs, and the job then does nothing)."""
+
+    def decorate(function):
+        @functools.wraps(function)
+        def run(*args, attempt: int = 1, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except Exception:
+                if attempt >= attempts:
+                    logger.error("job gave up", extra={"job": run.__qualname__, "attempt": attempt})
+                    raise
+                retry = queued.using(run_after=timezone.now() + retry_delay(attempt))
+                retry.enqueue(*args, attempt=attempt + 1, **kwargs)
+                logger.warning(
+                    "job failed, retrying", extra={"job": run.__qualname__, "attempt": attempt}
+                )
+                raise
+
+        queued = task(**task_options)(run)
+        return queued
+
+    return decorate
+
+
+@job()
+def send_email(
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    html: str = "",
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Send one message through EMAIL_URL's server (files under the data folder when it
+    is unset). Requests never send mail themselves: they queue this."""
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+        headers=headers or {},
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    message.send()
