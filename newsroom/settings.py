@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "jobs",
     "pagecache",
     "articles",
+    "readers",
     "comments",
     "staff",
     "demo",

@@ -206,3 +206,56 @@ def serious_accessibility_violations(page) -> list[str]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server of the test's own, and the settings that send mail to it (as
+    EMAIL_URL=smtp://127.0.0.1:<port> would). Its `inbox` holds what arrived."""
+    from tests.mail import SMTPServer
+
+    server = SMTPServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def run_jobs(db, monkeypatch):
+    """Run every background job that is due, as the worker would, in this process and
+    this test's transaction; returns how many ran. `scheduled=True` first queues the
+    scheduled jobs (jobs.schedule) that are due, as the worker does. Jobs delayed into
+    the future (a retry's back-off) wait, as they would: move the clock (time_machine)
+    to run them."""
+    from django_tasks_db.management.commands import db_worker
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    # The worker drops stale connections between jobs; inside a test's transaction that
+    # would drop the transaction itself (Django's TestCase keeps requests from doing the
+    # same for the same reason).
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    from django_tasks_db.models import DBTaskResult
+
+    from jobs import schedule
+
+    def run(*, scheduled: bool = False) -> int:
+        if scheduled:  # the scheduled jobs that are due, too
+            schedule.queue_due()
+        before = DBTaskResult.objects.exclude(status="READY").count()
+        Worker(
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="tests",
+            excluded_queue_names=[],
+        ).run()
+        return DBTaskResult.objects.exclude(status="READY").count() - before
+
+    return run

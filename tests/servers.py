@@ -30,3 +30,14 @@ def gunicorn_command(port: int, *, workers: str = "2", threads: str = "4", extra
         "--no-control-socket",
         *extra,
     ]
+
+
+def database_url() -> str:
+    """This test run's database, for a server in another process (a socket folder as host
+    goes in the query string, where libpq reads it)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if str(db["HOST"]).startswith("/"):
+        return f"postgres://{db['USER']}@/{db['NAME']}?host={db['HOST']}&port={db['PORT']}"
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"

@@ -18,24 +18,14 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 
-from tests.servers import free_port, gunicorn_command
+from tests.servers import database_url, free_port, gunicorn_command
 
 REPO = Path(__file__).resolve().parent.parent
 SCANNER = Path(sys.prefix) / "observatory" / "node_modules" / "@mdn" / "mdn-http-observatory"
 OPEN_THREAD_STORY = "/news/10/drones-sovereignty-and-the-price-of-silence/"
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def database_url() -> str:
-    """This test run's database, for a server in another process (a socket folder as host
-    goes in the query string, where libpq reads it)."""
-    db = connection.settings_dict
-    if str(db["HOST"]).startswith("/"):
-        return f"postgres://{db['USER']}@/{db['NAME']}?host={db['HOST']}&port={db['PORT']}"
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,142 @@
+"""Background jobs: queued in PostgreSQL, run by the worker, retried with back-off, mail
+delivered to a real SMTP server, scheduled jobs queued once per due time."""
+
+import os
+import signal
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from comments.models import Comment
+from jobs import schedule
+from jobs.models import PeriodicJob
+from jobs.tasks import retry_delay, send_email
+from tests.factories import make_article, make_comments
+from tests.servers import database_url, free_port
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_queued_mail_is_delivered_by_the_worker_with_its_headers(db, smtp_server, run_jobs):
+    send_email.enqueue(
+        to=["reader@example.com"],
+        subject="A reply to your comment",
+        body="Someone answered you.",
+        headers={"List-Unsubscribe": "<https://news.example/u/x>"},
+    )
+    assert smtp_server.inbox.messages == []  # queued, not sent by the caller
+    assert run_jobs() == 1
+    [message] = smtp_server.inbox.messages
+    assert message["To"] == "reader@example.com"
+    assert message["Subject"] == "A reply to your comment"
+    assert message["List-Unsubscribe"] == "<https://news.example/u/x>"
+    assert message.get_content().strip() == "Someone answered you."
+
+
+def test_mail_server_down_the_job_fails_visibly_and_is_retried_later(
+    db, smtp_server, settings, run_jobs, admin_client
+):
+    live_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = free_port()  # nothing listens there
+    send_email.enqueue(to=["reader@example.com"], subject="Hello", body="Text")
+
+    run_jobs()
+
+    failed = DBTaskResult.objects.get(status="FAILED")
+    assert "ConnectionRefusedError" in failed.exception_class_path or failed.traceback
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.args_kwargs["kwargs"]["attempt"] == 2
+    assert retry.run_after > timezone.now() + retry_delay(1) - timedelta(seconds=5)
+    # The failure is there for staff to see, traceback and all.
+    listing = admin_client.get("/admin/django_tasks_database/dbtaskresult/?status__exact=FAILED")
+    assert "send_email" in listing.content.decode()
+
+    # Not before its time ...
+    assert run_jobs() == 0
+    # ... and once the server is back and the delay has passed, the mail goes out.
+    settings.EMAIL_PORT = live_port
+    with time_machine.travel(timezone.now() + timedelta(seconds=31)):
+        assert run_jobs() == 1
+    assert [m["Subject"] for m in smtp_server.inbox.messages] == ["Hello"]
+    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 1
+
+
+def test_a_job_gives_up_after_its_last_attempt(db, settings, run_jobs):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    send_email.enqueue(to=["a@example.com"], subject="S", body="B", attempt=8)
+    run_jobs()
+    assert DBTaskResult.objects.filter(status="FAILED").count() == 1
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+
+
+def test_retry_delays_grow_to_an_hour():
+    delays = [retry_delay(attempt) for attempt in range(1, 9)]
+    assert delays[0] == timedelta(seconds=30)
+    assert delays == sorted(delays)
+    assert delays[-1] == timedelta(hours=1)
+
+
+def test_a_daily_job_is_queued_once_per_day_however_often_workers_look(db):
+    now = timezone.now()
+    assert "comments.tasks.erase_old_addresses" in schedule.queue_due(now)
+    assert schedule.queue_due(now) == []
+    assert schedule.queue_due(now + timedelta(hours=23)) == []
+    assert schedule.queue_due(now + timedelta(days=1)) == ["comments.tasks.erase_old_addresses"]
+    # A worker down for a week runs the job once when it is back, not seven times.
+    assert len(schedule.queue_due(now + timedelta(days=8))) == 1
+    assert len(schedule.queue_due(now + timedelta(days=8))) == 0
+    queued = DBTaskResult.objects.filter(task_path="comments.tasks.erase_old_addresses")
+    assert queued.count() == 3
+    assert PeriodicJob.objects.get().next_run_at == now + timedelta(days=9)
+
+
+def test_the_daily_job_erases_old_addresses_and_keeps_the_comments(db, run_jobs, settings):
+    settings.COMMENTS_IP_RETENTION_DAYS = 90
+    old, recent = make_comments(make_article(), 2)
+    Comment.objects.filter(pk=old.pk).update(
+        ip_address="203.0.113.9",
+        network="203.0.113.9/32",
+        created_at=timezone.now() - timedelta(days=91),
+    )
+    Comment.objects.filter(pk=recent.pk).update(ip_address="203.0.113.10")
+    assert run_jobs(scheduled=True) == 1
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.ip_address, old.network) == (None, "")
+    assert recent.ip_address == "203.0.113.10"
+    assert Comment.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_process_sends_queued_mail_and_stops_cleanly_on_term(smtp_server, tmp_path):
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "DATABASE_URL": database_url(),
+        "EMAIL_URL": smtp_server.url,
+        "NEWSROOM_DATA_DIR": str(tmp_path),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "worker", "--no-reload", "--interval", "0.2"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        send_email.enqueue(to=["reader@example.com"], subject="From the worker", body="Hi")
+        [message] = smtp_server.inbox.wait_for(1, timeout=30)
+        assert message["Subject"] == "From the worker"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        output = worker.communicate(timeout=30)[0].decode()
+    assert worker.returncode == 0, output
+    sent = DBTaskResult.objects.get(task_path="jobs.tasks.send_email")
+    assert sent.status == "SUCCESSFUL"
