@@ -145,6 +145,18 @@ class Comment(models.Model):
         editable=False,
     )
     depth = models.PositiveSmallIntegerField("Depth", default=0, editable=False)
+    # The signed-in account that wrote it (a reader's, or staff's); none for a guest's
+    # comment. Erasing an account keeps or removes its comments as its reader chooses:
+    # kept ones lose the link to the person.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="Account",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+        editable=False,
+    )
     author_name = models.CharField("Name", max_length=100, blank=True)
     author_email = models.EmailField("Email", blank=True, help_text="Never shown to readers.")
     body = models.TextField("Comment", blank=True)

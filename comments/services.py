@@ -73,11 +73,13 @@ def comment_post(
     ip: str | None,
     reader_key: str = "",
     form_nonce: str = "",
+    author=None,
 ) -> Posted:
     """Save a reader's comment or reply, applying the story's comment rules in order.
 
     `reader_key` is the identity the site issued the reader (see comments.readers); it
-    is what a moderator's approval trusts, never the typed email."""
+    is what a moderator's approval trusts, never the typed email; `author` the signed-in
+    account, if any."""
     network = network_of(ip)
     with transaction.atomic():
         thread = _locked_thread(article)
@@ -85,8 +87,8 @@ def comment_post(
         rules.check_open()
         # Before the one-time form check: the same form sending the same text twice
         # (a double click) shows the comment it sent; sending other text is a replay.
-        author = {"author_name": author_name, "author_email": author_email, "body": body}
-        earlier = rules.earlier_copy(**author, reader_key=reader_key, form_nonce=form_nonce)
+        written = {"author_name": author_name, "author_email": author_email, "body": body}
+        earlier = rules.earlier_copy(**written, reader_key=reader_key, form_nonce=form_nonce)
         if earlier is not None:
             return Posted(earlier, held=earlier.status != Comment.Status.VISIBLE, duplicate=True)
         rules.check_may_post(network=network, form_nonce=form_nonce)
@@ -97,13 +99,14 @@ def comment_post(
             parent=parent,
             root=root,
             depth=depth,
-            **author,
+            **written,
             status=Comment.Status.PENDING if reasons else Comment.Status.VISIBLE,
             held_reason="; ".join(reasons),
             ip_address=ip,
             network=network,
             reader_key=reader_key,
             form_nonce=form_nonce,
+            author=author,
         )
         if not reasons:
             thread.refresh_comment_count()

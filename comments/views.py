@@ -76,6 +76,7 @@ def post_comment(request, article_pk):
             ip=client_ip(request),
             reader_key=reader.key,
             form_nonce=form.cleaned_data["form_nonce"],
+            author=request.user if request.user.is_authenticated else None,
         )
     except FormAlreadyUsed:
         form.already_used()

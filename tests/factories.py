@@ -22,6 +22,21 @@ def make_staff(username: str, group: str | None = None) -> User:
     return user
 
 
+def make_reader(email: str = "", display_name: str = "", **fields):
+    """A reader's account as a first sign-in by link makes it (readers.models)."""
+    from readers.models import Reader
+
+    number = next(_readers)
+    email = email or f"reader{number}@example.com"
+    user = User.objects.create_user(f"reader-{number}", **fields)
+    user.set_unusable_password()
+    user.save()
+    return Reader.objects.create(user=user, email=email.lower(), display_name=display_name)
+
+
+_readers = count(1)
+
+
 def make_section(**fields) -> Section:
     n = next(_numbers)
     fields.setdefault("name", f"Section {n}")
