@@ -14,8 +14,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.models import DBTaskResult
 
 logger = logging.getLogger("jobs")
 
@@ -52,6 +54,7 @@ def job(*, attempts: int = 8, **task_options):
                 )
                 raise
 
+        run.attempts = attempts  # what requeue_stalled reads
         queued = task(**task_options)(run)
         return queued
 
@@ -79,3 +82,41 @@ def send_email(
     if html:
         message.attach_alternative(html, "text/html")
     message.send()
+
+
+# A job still "running" this long after it started was left by a worker that died (killed
+# outright, a lost machine): every job here takes seconds.
+STALLED_AFTER = timedelta(minutes=10)
+WORKER_LOST = "jobs.tasks.WorkerLost"
+
+
+@task()
+def requeue_stalled() -> int:
+    """Queue again the jobs a dead worker left running, as a failed run is: marked failed
+    (visible in the admin), and queued once more while it has attempts left. Scheduled
+    every few minutes (jobs/apps.py). Returns how many were queued again."""
+    requeued = 0
+    with transaction.atomic():
+        stalled = DBTaskResult.objects.running().filter(
+            started_at__lt=timezone.now() - STALLED_AFTER
+        )
+        for result in stalled.select_for_update(skip_locked=True):
+            result.status = "FAILED"
+            result.finished_at = timezone.now()
+            result.exception_class_path = WORKER_LOST
+            result.traceback = "The worker running this job stopped before the job finished."
+            result.save(
+                update_fields=["status", "finished_at", "exception_class_path", "traceback"]
+            )
+            try:
+                queued = result.task
+            except Exception:  # the job's code is gone: nothing to run again
+                continue
+            kwargs = dict(result.args_kwargs["kwargs"])
+            attempt = kwargs.pop("attempt", 1)
+            if attempt >= getattr(queued.func, "attempts", 1):
+                logger.error("job gave up", extra={"job": result.task_path, "attempt": attempt})
+                continue
+            queued.enqueue(*result.args_kwargs["args"], attempt=attempt + 1, **kwargs)
+            requeued += 1
+    return requeued

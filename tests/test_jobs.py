@@ -16,7 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from comments.models import Comment
 from jobs import schedule
 from jobs.models import PeriodicJob
-from jobs.tasks import retry_delay, send_email
+from jobs.tasks import requeue_stalled, retry_delay, send_email
 from tests.factories import make_article, make_comments
 from tests.servers import database_url, free_port
 
@@ -84,17 +84,42 @@ def test_retry_delays_grow_to_an_hour():
 
 
 def test_a_daily_job_is_queued_once_per_day_however_often_workers_look(db):
+    erase = "comments.tasks.erase_old_addresses"
     now = timezone.now()
-    assert "comments.tasks.erase_old_addresses" in schedule.queue_due(now)
+    assert erase in schedule.queue_due(now)
     assert schedule.queue_due(now) == []
-    assert schedule.queue_due(now + timedelta(hours=23)) == []
-    assert schedule.queue_due(now + timedelta(days=1)) == ["comments.tasks.erase_old_addresses"]
+    assert erase not in schedule.queue_due(now + timedelta(hours=23))
+    assert erase in schedule.queue_due(now + timedelta(days=1))
     # A worker down for a week runs the job once when it is back, not seven times.
-    assert len(schedule.queue_due(now + timedelta(days=8))) == 1
-    assert len(schedule.queue_due(now + timedelta(days=8))) == 0
-    queued = DBTaskResult.objects.filter(task_path="comments.tasks.erase_old_addresses")
-    assert queued.count() == 3
-    assert PeriodicJob.objects.get().next_run_at == now + timedelta(days=9)
+    assert erase in schedule.queue_due(now + timedelta(days=8))
+    assert erase not in schedule.queue_due(now + timedelta(days=8))
+    assert DBTaskResult.objects.filter(task_path=erase).count() == 3
+    assert PeriodicJob.objects.get(task_path=erase).next_run_at == now + timedelta(days=9)
+
+
+def test_a_job_left_running_by_a_dead_worker_is_failed_and_queued_again(db):
+    send_email.enqueue(to=["a@example.com"], subject="Lost", body="B")
+    send_email.enqueue(to=["b@example.com"], subject="Busy", body="B")
+    send_email.enqueue(to=["c@example.com"], subject="Last try", body="B", attempt=8)
+    long_ago = timezone.now() - timedelta(minutes=11)
+    DBTaskResult.objects.update(status="RUNNING", started_at=long_ago)
+    DBTaskResult.objects.filter(args_kwargs__kwargs__subject="Busy").update(
+        started_at=timezone.now()
+    )
+
+    assert requeue_stalled.call() == 1
+
+    failed = DBTaskResult.objects.filter(status="FAILED")
+    assert {r.args_kwargs["kwargs"]["subject"] for r in failed} == {"Lost", "Last try"}
+    assert {r.exception_class_path for r in failed} == {"jobs.tasks.WorkerLost"}
+    [again] = DBTaskResult.objects.filter(status="READY")
+    assert again.args_kwargs["kwargs"] == {
+        "to": ["a@example.com"],
+        "subject": "Lost",
+        "body": "B",
+        "attempt": 2,
+    }
+    assert DBTaskResult.objects.get(status="RUNNING").args_kwargs["kwargs"]["subject"] == "Busy"
 
 
 def test_the_daily_job_erases_old_addresses_and_keeps_the_comments(db, run_jobs, settings):
@@ -106,7 +131,13 @@ def test_the_daily_job_erases_old_addresses_and_keeps_the_comments(db, run_jobs,
         created_at=timezone.now() - timedelta(days=91),
     )
     Comment.objects.filter(pk=recent.pk).update(ip_address="203.0.113.10")
-    assert run_jobs(scheduled=True) == 1
+    assert run_jobs(scheduled=True) == 2  # with the check for stalled jobs
+    assert DBTaskResult.objects.get(
+        task_path="comments.tasks.erase_old_addresses"
+    ).return_value == {
+        "comments": 1,
+        "reports": 0,
+    }
     old.refresh_from_db()
     recent.refresh_from_db()
     assert (old.ip_address, old.network) == (None, "")
