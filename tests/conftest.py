@@ -65,6 +65,19 @@ def staff_roles(request):
 
 
 @pytest.fixture
+def migrations(transactional_db):
+    """A migration executor for a test that takes the schema back in time; the database is
+    brought back to the latest migrations afterwards, whatever the test left, so later
+    tests see every column."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    yield MigrationExecutor(connection)
+    latest = MigrationExecutor(connection)
+    latest.migrate(latest.loader.graph.leaf_nodes())
+
+
+@pytest.fixture
 def demo(db):
     """The demo newsroom from fixtures/demo.json (the seed story and its neighbours)."""
     call_command("loaddata", "demo", verbosity=0)

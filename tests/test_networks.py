@@ -76,13 +76,12 @@ def test_the_trust_check_reads_the_reader_index(busy_site):
     assert approved_before("") is False
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_gives_existing_comments_and_reports_their_networks():
+def test_the_migration_gives_existing_comments_and_reports_their_networks(migrations):
     before, after = (
         [("comments", "0004_storycomments")],
         [("comments", "0005_comment_network_reader")],
     )
-    executor = MigrationExecutor(connection)
+    executor = migrations
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
     thread = old.get_model("comments", "Thread").objects.create(article_id=make_article().pk)

@@ -2,8 +2,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from staff import roles
 from tests.factories import make_article
@@ -52,9 +50,8 @@ def test_moderators_group_has_exactly_the_moderation_permissions():
     assert permissions("Moderators") == MODERATION
 
 
-@pytest.mark.django_db(transaction=True)
-def test_staff_migration_creates_the_groups_and_unapplying_it_removes_them():
-    executor = MigrationExecutor(connection)
+def test_staff_migration_creates_the_groups_and_unapplying_it_removes_them(migrations):
+    executor = migrations
     executor.migrate([("staff", None)])
     assert not Group.objects.filter(name__in=["Editors", "Moderators"]).exists()
     # A fresh database has no permissions yet when the migrations run: Django creates
@@ -62,7 +59,7 @@ def test_staff_migration_creates_the_groups_and_unapplying_it_removes_them():
     Permission.objects.all().delete()
 
     executor.loader.build_graph()
-    executor.migrate([("staff", "0001_roles")])
+    executor.migrate(executor.loader.graph.leaf_nodes("staff"))
 
     assert permissions("Editors") == EDITING
     assert permissions("Moderators") == MODERATION
