@@ -7,15 +7,22 @@ see everything, labelled.
 """
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q
 
+from articles.models import Article
 from comments.models import Comment, Thread
+from comments.rules import CommentRules
 
 ORDERS = {"oldest": ("created_at", "pk"), "newest": ("-created_at", "-pk")}
+DEFAULT_ORDER = "oldest"
+# The story page's query parameters for its thread (articles.views.STORY_PARAMS): the
+# page of top-level comments, their order, the comment a Reply link opens a form under.
+THREAD_PARAMS = frozenset({"cpage", "corder", "reply_to"})
 
 
 @dataclass
@@ -33,11 +40,11 @@ def readers_top_level(thread: Thread):
 
 
 def thread_page(
-    thread: Thread, *, order: str = "oldest", page_number=None, moderator: bool = False
+    thread: Thread, *, order: str = DEFAULT_ORDER, page_number=None, moderator: bool = False
 ) -> ThreadPage:
     """A page of the thread's top-level comments with their replies. A thread not saved
     yet (no comment so far) has no comments."""
-    order = order if order in ORDERS else "oldest"
+    order = order if order in ORDERS else DEFAULT_ORDER
     if thread.pk is None:
         top_level = Comment.objects.none()
     elif moderator:
@@ -85,12 +92,58 @@ def _prune_for_readers(comment: Comment) -> bool:
     return not comment.placeholder or bool(comment.children)
 
 
-def comment_page_number(comment: Comment) -> int:
-    """The page (oldest first, the default) on which a reader finds this comment."""
+def comment_page_number(comment: Comment, *, order: str = DEFAULT_ORDER) -> int:
+    """The page on which a reader finds this comment, in this order."""
     root = comment.root or comment
-    before = (
-        readers_top_level(comment.thread)
-        .filter(Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, pk__lte=root.pk))
-        .count()
-    )
-    return max(1, math.ceil(before / settings.COMMENTS_PER_PAGE))
+    if order == "newest":
+        up_to = Q(created_at__gt=root.created_at) | Q(created_at=root.created_at, pk__gte=root.pk)
+    else:
+        up_to = Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, pk__lte=root.pk)
+    position = readers_top_level(comment.thread).filter(up_to).count()
+    return max(1, math.ceil(position / settings.COMMENTS_PER_PAGE))
+
+
+def readers_page_count(thread: Thread) -> int:
+    """How many pages of comments readers have: one for a thread without any."""
+    if thread.pk is None:
+        return 1
+    top_level = readers_top_level(thread).count()
+    return max(1, math.ceil(top_level / settings.COMMENTS_PER_PAGE))
+
+
+def thread_query(
+    *, page: int = 1, order: str = DEFAULT_ORDER, reply_to: int | None = None
+) -> dict[str, str]:
+    """The story page's query for this view of its thread, defaults left out: each page
+    of comments has one address, and the page cache one copy of it."""
+    query = {}
+    if reply_to is not None:
+        query["reply_to"] = str(reply_to)
+    if page > 1:
+        query["cpage"] = str(page)
+    if order != DEFAULT_ORDER:
+        query["corder"] = order
+    return query
+
+
+def canonical_story_query(story: Article, query: Mapping[str, str]) -> dict[str, str]:
+    """The story page's query (normalised, articles.views.STORY_PARAMS) with its thread
+    parameters as a reader can reach them: a page past the last is the last one; a Reply
+    form opens only under a visible comment of this thread while it is open, on the page
+    that comment is on; the first page and the default order go unnamed. Costs a query
+    or two, and none for a page asked without a page number or a reply."""
+    rules = CommentRules.for_story(story)
+    order = query.get("corder", DEFAULT_ORDER)
+    target = None
+    if "reply_to" in query and rules.thread.pk is not None and rules.is_open():
+        visible = rules.thread.comments.visible().select_related("root")
+        target = visible.filter(pk=query["reply_to"]).first()
+    if target is not None:
+        page = comment_page_number(target, order=order)
+    else:
+        page = int(query.get("cpage", "1"))
+        if page > 1:
+            page = min(page, readers_page_count(rules.thread))
+    others = {name: value for name, value in query.items() if name not in THREAD_PARAMS}
+    reply_to = target.pk if target is not None else None
+    return {**others, **thread_query(page=page, order=order, reply_to=reply_to)}

@@ -5,8 +5,11 @@
   comment shows on its story's page; a section's policy on every story of the section.
 - A thread that closes by itself changes its story's page at that moment.
 - The comment form's one-time token is a per-visitor placeholder in cached pages.
+- A story page's thread parameters have one address each: a comment page past the last,
+  or a Reply link to a comment readers cannot reply to, is sent to the page that is.
 """
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -52,10 +55,30 @@ def stories_close_at(scopes) -> dict[str, datetime]:
     return {scope_of[pk]: moment for pk, moment in moments.items() if moment}
 
 
+def story_page_query(scopes: Sequence[str], query: Mapping[str, str]) -> dict[str, str] | None:
+    """The canonical query of a story's page (one story scope) asked with thread
+    parameters; None for any other page, and for a story readers cannot see (its page
+    answers for itself)."""
+    from articles.models import Article
+    from comments.listing import THREAD_PARAMS, canonical_story_query
+
+    stories = [pk for scope in scopes if (pk := story_of(scope)) is not None]
+    if len(stories) != 1 or not THREAD_PARAMS & query.keys():
+        return None
+    story = (
+        Article.objects.published()
+        .select_related("section__comment_policy", "thread")
+        .defer("body")
+        .filter(pk=stories[0])
+        .first()
+    )
+    return canonical_story_query(story, query) if story is not None else None
+
+
 def register() -> None:
     from comments.forms import form_token
     from comments.models import Comment, SectionPolicy, Thread
-    from pagecache import placeholders, registry, versions
+    from pagecache import addresses, placeholders, registry, versions
 
     registry.watch(Thread, lambda thread: [LISTINGS, story_scope(thread.article_id)])
     # Reports change no reader's page: their count is for moderators.
@@ -63,3 +86,4 @@ def register() -> None:
     registry.watch(SectionPolicy, policy_pages)
     versions.changes_by_itself(stories_close_at)
     placeholders.register("form-token", lambda request, story_pk: form_token(story_pk))
+    addresses.register(story_page_query)

@@ -5,7 +5,9 @@ query parameters the page reads (normalised; every other parameter is ignored) a
 versions of the scopes it shows, so a change is visible at once in every worker, and a
 repeat visitor gets 304 Not Modified without a page being rendered. A page rendered for
 the cache sees only those parameters and an anonymous visitor, so two requests with the
-same key can never be shown different pages.
+same key can never be shown different pages. Parameter values that name nothing there
+(a comment page past the last) are redirected to the page's canonical address first,
+never rendered (`pagecache.addresses`).
 
 Only a signed-in staff user (checked against the session, not guessed from a cookie) and
 a reader with a flash message really waiting (a cookie Django's message storage accepts,
@@ -30,7 +32,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core import signing
 from django.core.cache import cache
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.http.request import split_domain_port
 from django.utils.cache import (
     add_never_cache_headers,
@@ -39,7 +41,7 @@ from django.utils.cache import (
 )
 from django.utils.http import parse_etags, quote_etag
 
-from pagecache import placeholders, versions
+from pagecache import addresses, placeholders, versions
 
 ScopesOfPage = Callable[[dict], list[str]]
 # A query parameter's normaliser: the value a page reads, in one canonical spelling, or
@@ -181,6 +183,10 @@ def _cached_page(request, scopes: list[str], params, view, args, kwargs) -> Http
         response = HttpResponse(content, content_type=content_type)
         response.private = private
     if response is None:
+        # Asked on a miss alone: see pagecache.addresses.
+        canonical = addresses.canonical_query(scopes, query) if query else query
+        if canonical != query:
+            return _redirect(request.path, canonical)
         response = view(_shared_request(request, query), *args, **kwargs)
         if hasattr(response, "render") and not response.is_rendered:
             response.render()  # sitemaps answer with a TemplateResponse
@@ -195,6 +201,16 @@ def _cached_page(request, scopes: list[str], params, view, args, kwargs) -> Http
         if stamp.missing:  # a real page: its scopes may have rows now
             versions.create_missing(stamp.missing)
     _add_headers(response, base, scopes)
+    return response
+
+
+def _redirect(path: str, query: dict[str, str]) -> HttpResponse:
+    """To the page's canonical address. A 302 kept by no cache: it holds only until the
+    rows change (a thread gains a page, a comment is approved), and a cache entry per
+    value, however small, would evict pages as surely as a page per value (the
+    local-memory cache counts entries, not bytes)."""
+    response = HttpResponseRedirect(f"{path}?{urlencode(query)}" if query else path)
+    add_never_cache_headers(response)
     return response
 
 

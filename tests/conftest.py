@@ -78,6 +78,20 @@ def migrations(transactional_db):
 
 
 @pytest.fixture
+def locmem_cache(settings):
+    """Django's local-memory cache as configured by default: it keeps 300 entries and
+    evicts the least recently used when full."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "x"}
+    }
+    from django.core.cache import caches
+
+    assert caches["default"]._max_entries == 300
+    caches["default"].clear()
+    return caches["default"]
+
+
+@pytest.fixture
 def demo(db):
     """The demo newsroom from fixtures/demo.json (the seed story and its neighbours)."""
     call_command("loaddata", "demo", verbosity=0)
@@ -137,6 +151,11 @@ def comments_per_page(request, settings) -> int:
     make, replies and all."""
     settings.COMMENTS_PER_PAGE = request.param
     return request.param
+
+
+def rendered(response) -> bool:
+    """Whether a template was rendered for this response (a cached page renders none)."""
+    return bool(response.templates)
 
 
 def page_text(response) -> str:

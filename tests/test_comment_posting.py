@@ -199,7 +199,7 @@ def test_reply_link_opens_a_reply_form_without_javascript(client):
 
     html = client.get(f"{article.get_absolute_url()}?reply_to={parent.pk}").content.decode()
 
-    assert f'href="?reply_to={parent.pk}&amp;cpage=1&amp;corder=oldest#reply-form"' in html
+    assert f'href="?reply_to={parent.pk}#reply-form"' in html, "page 1, oldest first: unnamed"
     reply_form = html.split('id="reply-form"')[1].split("</form>")[0]
     assert f'name="parent" value="{parent.pk}"' in reply_form
     assert 'id="reply_body"' in reply_form, "its ids differ from the main form's"

@@ -125,12 +125,22 @@ def test_reader_picks_newest_first(client):
     assert_in_order(newest, ["Comment number 2.", "Comment number 0."])
 
 
-@pytest.mark.parametrize("query", ["?cpage=abc", "?cpage=999", "?corder=sideways", "?reply_to=x"])
+@pytest.mark.parametrize("query", ["?cpage=abc", "?corder=sideways", "?reply_to=x"])
 def test_odd_thread_parameters_still_give_the_page(client, query):
     article = make_article()
     make_comments(article, 3)
 
     assert client.get(article.get_absolute_url() + query).status_code == 200
+
+
+def test_a_comment_page_past_the_end_leads_to_the_page(client):
+    article = make_article()
+    make_comments(article, 3)
+
+    response = client.get(article.get_absolute_url() + "?cpage=999", follow=True)
+
+    assert response.redirect_chain == [(article.get_absolute_url(), 302)]
+    assert "Comment number 2." in page_text(response)
 
 
 def test_new_comment_redirects_to_the_page_it_is_on(client):

@@ -17,7 +17,7 @@ from django.utils.http import http_date
 
 from comments.models import Thread
 from pagecache.decorators import positive_int
-from tests.conftest import page_text
+from tests.conftest import page_text, rendered
 from tests.factories import (
     comment_form_data,
     make_article,
@@ -32,11 +32,6 @@ pytestmark = pytest.mark.django_db
 FLOOD = 1000
 
 
-def rendered(response) -> bool:
-    """Whether a template was rendered for this response (a cached page renders none)."""
-    return bool(response.templates)
-
-
 def queries_for(client, url: str, **extra) -> tuple[int, object]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, **extra)
@@ -45,20 +40,6 @@ def queries_for(client, url: str, **extra) -> tuple[int, object]:
 
 def junk(length: int = 12) -> str:
     return "".join(random.choices(string.ascii_letters + string.digits, k=length))
-
-
-@pytest.fixture
-def locmem_cache(settings):
-    """Django's local-memory cache as configured by default: it keeps 300 entries and
-    evicts the least recently used when full."""
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "x"}
-    }
-    from django.core.cache import caches
-
-    assert caches["default"]._max_entries == 300
-    caches["default"].clear()
-    return caches["default"]
 
 
 # Scheme and host

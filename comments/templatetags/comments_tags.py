@@ -1,7 +1,9 @@
+from urllib.parse import urlencode
+
 from django import template
 
 from comments.forms import CloseThreadForm, CommentForm, ReportForm
-from comments.listing import thread_page
+from comments.listing import ThreadPage, thread_page, thread_query
 from comments.models import Comment
 from comments.rules import CommentRules
 
@@ -63,5 +65,27 @@ def comment_thread(context, article):
         # per comment, and ids must not repeat).
         "report_form": ReportForm(auto_id=False),
         "close_form": CloseThreadForm(auto_id="close-%s"),
-        "page_query": f"&cpage={listing.page.number}&corder={listing.order}",
+        # Links to other views of the thread, at their canonical addresses (a page
+        # asked at any other is redirected there: comments.pages.story_page_query).
+        "page_query": "".join(
+            f"&{name}={value}"
+            for name, value in thread_query(page=listing.page.number, order=listing.order).items()
+        ),
+        **_thread_links(article, listing),
+    }
+
+
+def _thread_links(article, listing: ThreadPage) -> dict[str, str | None]:
+    def href(**view) -> str:
+        query = thread_query(**view)
+        return f"?{urlencode(query)}" if query else article.get_absolute_url()
+
+    page, order = listing.page, listing.order
+    return {
+        "oldest_href": href(order="oldest"),
+        "newest_href": href(order="newest"),
+        "previous_href": (
+            href(page=page.previous_page_number(), order=order) if page.has_previous() else None
+        ),
+        "next_href": href(page=page.next_page_number(), order=order) if page.has_next() else None,
     }
