@@ -7,16 +7,25 @@ even when the two race.
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from articles.models import Article
 from articles.ratelimit import network_of
-from comments.models import Comment, CommentReport, ModerationEvent, Thread
-from comments.rules import CommentRules, CommentUnavailable, UnknownAddress
+from comments.models import Comment, CommentReport, ModerationEvent, Sanction, Thread
+from comments.rules import (
+    CommentRules,
+    CommentUnavailable,
+    UnknownAddress,
+    report_weight,
+    sanctions_in_force,
+)
+from jobs.tasks import send_email
 
 logger = logging.getLogger("comments.moderation")
 
@@ -28,7 +37,8 @@ def _audit(event: ModerationEvent) -> None:
         extra={
             "action": event.action,
             "thread_pk": event.thread_id,  # "thread" is a LogRecord attribute already
-            "article": event.thread.article_id,
+            "article": event.thread.article_id if event.thread else None,
+            "account": event.account_id,
             "comment": event.comment_id,
             "actor": event.actor_id,
             "reason": event.reason,
@@ -91,9 +101,13 @@ def comment_post(
         earlier = rules.earlier_copy(**written, reader_key=reader_key, form_nonce=form_nonce)
         if earlier is not None:
             return Posted(earlier, held=earlier.status != Comment.Status.VISIBLE, duplicate=True)
+        sanctions = sanctions_in_force(author)
+        rules.check_not_sanctioned(sanctions)
         rules.check_may_post(network=network, form_nonce=form_nonce)
         parent, root, depth = _reply_position(thread, parent_id)
-        reasons = rules.hold_reasons(author_name=author_name, body=body, reader_key=reader_key)
+        reasons = rules.hold_reasons(
+            author_name=author_name, body=body, reader_key=reader_key, sanctions=sanctions
+        )
         comment = Comment.objects.create(
             thread=thread,
             parent=parent,
@@ -144,11 +158,14 @@ def comment_report(*, comment_id: int, reason: str, reporter_key: str, ip: str |
             ip_address=ip,
             network=network,
         )
+        weight_before = comment.report_weight
         comment.report_count += 1
-        fields = ["report_count"]
-        # Hidden once, when the count reaches the threshold: a moderator's approval after
+        comment.report_weight += report_weight(reporter_key)
+        fields = ["report_count", "report_weight"]
+        # Hidden once, when the weight reaches the threshold: a moderator's approval after
         # that stands against later reports.
-        if comment.report_count == settings.COMMENTS_REPORT_THRESHOLD:
+        threshold = settings.COMMENTS_REPORT_THRESHOLD
+        if weight_before < threshold <= comment.report_weight:
             comment.status = Comment.Status.PENDING
             comment.held_reason = f"reported by {comment.report_count} readers"
             fields += ["status", "held_reason"]
@@ -232,6 +249,61 @@ def thread_reopen(*, article: Article, actor) -> bool:
         _audit(
             ModerationEvent.objects.create(
                 thread=thread, action=ModerationEvent.Action.REOPEN, actor=actor
+            )
+        )
+    return True
+
+
+def sanction_impose(sanction: Sanction, *, actor, days: int | None = None) -> Sanction:
+    """Impose a new sanction (its account, kind, reason and message filled in): from now,
+    for `days` when it is a suspension, until lifted otherwise. With an audit entry, and
+    the reason and message mailed to the reader (by the worker) when there is a message
+    and the account is a reader's."""
+    sanction.starts_at = timezone.now()
+    sanction.ends_at = (
+        sanction.starts_at + timedelta(days=days)
+        if sanction.kind == Sanction.Kind.SUSPEND
+        else None
+    )
+    sanction.created_by = actor
+    with transaction.atomic():
+        sanction.save()
+        _audit(
+            ModerationEvent.objects.create(
+                account=sanction.account,
+                action=ModerationEvent.Action.SANCTION,
+                actor=actor,
+                reason=f"{sanction.get_kind_display()}: {sanction.reason}",
+            )
+        )
+        reader = getattr(sanction.account, "reader", None)
+        if sanction.message and reader is not None:
+            send_email.enqueue(
+                to=[reader.email],
+                subject=f"About your comments on {settings.NEWSROOM_SITE_NAME}",
+                body=render_to_string(
+                    "comments/email/sanction.txt",
+                    {"sanction": sanction, "site_url": settings.SITE_URL},
+                ),
+            )
+    return sanction
+
+
+def sanction_lift(*, sanction: Sanction, actor) -> bool:
+    """End a sanction before its time. Returns False when it was no longer in force."""
+    with transaction.atomic():
+        sanction = Sanction.objects.select_for_update().get(pk=sanction.pk)
+        if not sanction.is_in_force():
+            return False
+        sanction.lifted_at = timezone.now()
+        sanction.lifted_by = actor
+        sanction.save(update_fields=["lifted_at", "lifted_by"])
+        _audit(
+            ModerationEvent.objects.create(
+                account=sanction.account,
+                action=ModerationEvent.Action.LIFT,
+                actor=actor,
+                reason=f"{sanction.get_kind_display()}: {sanction.reason}",
             )
         )
     return True

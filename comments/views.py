@@ -14,6 +14,7 @@ from comments.listing import comment_page_number
 from comments.models import Comment, ModerationEvent
 from comments.readers import Reader, reader_of
 from comments.rules import (
+    AccountSanctioned,
     CommentUnavailable,
     Flooding,
     FormAlreadyUsed,
@@ -80,6 +81,10 @@ def post_comment(request, article_pk):
         )
     except FormAlreadyUsed:
         form.already_used()
+        return _story_with_form(request, article, form)
+    except AccountSanctioned as refusal:
+        # Said plainly, next to the text they wrote, which is kept in the form for them.
+        form.add_error(None, str(refusal))
         return _story_with_form(request, article, form)
     except ThreadClosed:
         messages.error(request, CLOSED)
