@@ -127,6 +127,9 @@ class Comment(models.Model):
         VISIBLE = "visible", "Visible"
         PENDING = "pending", "Pending review"
         REMOVED = "removed", "Removed"
+        # Taken back by its signed-in author: shown as a tombstone where it has replies,
+        # like a removal; the text stays for moderators (abuse taken back is still abuse).
+        DELETED = "deleted", "Deleted by its author"
 
     thread = models.ForeignKey(
         Thread, verbose_name="Thread", on_delete=models.CASCADE, related_name="comments"
@@ -167,6 +170,9 @@ class Comment(models.Model):
     author_email = models.EmailField("Email", blank=True, help_text="Never shown to readers.")
     body = models.TextField("Comment", blank=True)
     created_at = models.DateTimeField("Posted at", default=timezone.now)
+    # When its author last changed the text (within COMMENTS_EDIT_MINUTES of posting);
+    # readers see "Edited", and the moderation log keeps each earlier text.
+    edited_at = models.DateTimeField("Edited at", null=True, blank=True, editable=False)
     status = models.CharField(
         "Status", max_length=20, choices=Status.choices, default=Status.VISIBLE
     )
@@ -210,7 +216,7 @@ class Comment(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["visible", "pending", "removed"]),
+                condition=models.Q(status__in=["visible", "pending", "removed", "deleted"]),
                 name="comment_status_valid",
             ),
             models.CheckConstraint(
@@ -286,6 +292,8 @@ class ModerationEvent(models.Model):
         HIDE = "hide", "Hidden after reports"
         SANCTION = "sanction", "Sanctioned the account"
         LIFT = "lift", "Lifted a sanction"
+        EDIT = "edit", "Edited by its author"
+        DELETE = "delete", "Deleted by its author"
 
     # The thread a comment or closing event belongs to; none for a sanction on a person.
     thread = models.ForeignKey(
@@ -314,6 +322,8 @@ class ModerationEvent(models.Model):
         related_name="+",
     )
     reason = models.CharField("Reason", max_length=255, blank=True)
+    # An author's edit keeps the text as it was before.
+    previous_text = models.TextField("Text before", blank=True)
     created_at = models.DateTimeField("When", default=timezone.now)
 
     class Meta:

@@ -51,6 +51,10 @@ class CommentUnavailable(Exception):
     """The comment replied to or reported is not in this thread, or not visible."""
 
 
+class EditWindowClosed(Exception):
+    """The comment was posted longer ago than COMMENTS_EDIT_MINUTES: its text stands."""
+
+
 class AccountSanctioned(Exception):
     """The author's account is suspended or banned from commenting: nothing is saved."""
 

@@ -21,6 +21,7 @@ from comments.models import Comment, CommentReport, ModerationEvent, Sanction, T
 from comments.rules import (
     CommentRules,
     CommentUnavailable,
+    EditWindowClosed,
     UnknownAddress,
     report_weight,
     sanctions_in_force,
@@ -125,6 +126,82 @@ def comment_post(
         if not reasons:
             thread.refresh_comment_count()
     return Posted(comment, held=bool(reasons))
+
+
+def _authors_comment(comment_id: int, author) -> tuple[Comment, CommentRules]:
+    """The author's own comment, visible or held, locked with its thread (open), for a
+    change by its author; CommentUnavailable for anyone else's, or one already gone."""
+    comment = Comment.objects.select_related("thread__article__section").filter(pk=comment_id)
+    comment = comment.first()
+    if comment is None or author is None or comment.author_id != author.pk:
+        raise CommentUnavailable
+    thread = _locked_thread(comment.thread.article)
+    comment = Comment.objects.select_for_update().get(pk=comment_id)
+    comment.thread = thread
+    if comment.status not in (Comment.Status.VISIBLE, Comment.Status.PENDING):
+        raise CommentUnavailable
+    rules = CommentRules.for_story(thread.article, thread)
+    rules.check_open()
+    return comment, rules
+
+
+def edit_deadline(comment: Comment):
+    return comment.created_at + timedelta(minutes=settings.COMMENTS_EDIT_MINUTES)
+
+
+def comment_edit(*, comment_id: int, author, body: str) -> Posted:
+    """A signed-in author changes their comment's text within COMMENTS_EDIT_MINUTES. The
+    new text goes through the hold rules like a new comment (a held comment stays held
+    until a moderator decides); the moderation log keeps the earlier text."""
+    with transaction.atomic():
+        comment, rules = _authors_comment(comment_id, author)
+        sanctions = sanctions_in_force(author)
+        rules.check_not_sanctioned(sanctions)
+        if timezone.now() > edit_deadline(comment):
+            raise EditWindowClosed
+        if body == comment.body:
+            return Posted(comment, held=comment.status != Comment.Status.VISIBLE)
+        previous = comment.body
+        reasons = rules.hold_reasons(
+            author_name=comment.author_name,
+            body=body,
+            reader_key=comment.reader_key,
+            sanctions=sanctions,
+        )
+        comment.body = body
+        comment.edited_at = timezone.now()
+        fields = ["body", "edited_at"]
+        if reasons:
+            comment.status = Comment.Status.PENDING
+            comment.held_reason = "; ".join(["edited", *reasons])
+            fields += ["status", "held_reason"]
+        comment.save(update_fields=fields)
+        ModerationEvent.objects.create(
+            thread=comment.thread,
+            comment=comment,
+            action=ModerationEvent.Action.EDIT,
+            actor=author,
+            previous_text=previous,
+        )
+        comment.thread.refresh_comment_count()
+    return Posted(comment, held=comment.status != Comment.Status.VISIBLE)
+
+
+def comment_delete(*, comment_id: int, author) -> Comment:
+    """A signed-in author takes their comment back: it leaves readers' view (a tombstone
+    where it has replies), and the moderation log says so."""
+    with transaction.atomic():
+        comment, _ = _authors_comment(comment_id, author)
+        comment.status = Comment.Status.DELETED
+        comment.save(update_fields=["status"])
+        ModerationEvent.objects.create(
+            thread=comment.thread,
+            comment=comment,
+            action=ModerationEvent.Action.DELETE,
+            actor=author,
+        )
+        comment.thread.refresh_comment_count()
+    return comment
 
 
 def comment_report(*, comment_id: int, reason: str, reporter_key: str, ip: str | None) -> bool:

@@ -373,6 +373,8 @@ COMMENTS_MAX_LINKS = env.int("COMMENTS_MAX_LINKS", default=2)  # more are held f
 COMMENTS_FLOOD_LIMIT = env.int("COMMENTS_FLOOD_LIMIT", default=5)
 COMMENTS_FLOOD_WINDOW = env.int("COMMENTS_FLOOD_WINDOW", default=600)  # ... in this many seconds
 COMMENTS_DUPLICATE_WINDOW = env.int("COMMENTS_DUPLICATE_WINDOW", default=600)
+# A signed-in reader may change the text of their comment this long after posting it.
+COMMENTS_EDIT_MINUTES = env.int("COMMENTS_EDIT_MINUTES", default=15)
 COMMENTS_FORM_MIN_SECONDS = env.int("COMMENTS_FORM_MIN_SECONDS", default=3)
 COMMENTS_FORM_MAX_SECONDS = env.int("COMMENTS_FORM_MAX_SECONDS", default=2 * 60 * 60)
 # The reader cookie: a signed random identity the site issues on a reader's first comment
