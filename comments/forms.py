@@ -166,3 +166,18 @@ class CloseThreadForm(forms.Form):
     reason = forms.CharField(
         label="Reason (optional, shown to readers)", max_length=255, required=False
     )
+
+
+class EraseAccountForm(forms.Form):
+    comments = forms.ChoiceField(
+        label="Your comments",
+        choices=[
+            ("keep", "Keep them on the site, signed “A former reader”"),
+            ("remove", "Remove them (where others replied, a note says a comment was deleted)"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    confirm = forms.BooleanField(
+        label="I understand that my account, my address and my sign-in go for good.",
+        error_messages={"required": "Tick the box to confirm."},
+    )

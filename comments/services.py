@@ -18,6 +18,7 @@ from django.utils import timezone
 from articles.models import Article
 from articles.ratelimit import network_of
 from comments.models import Comment, CommentReport, ModerationEvent, Sanction, Thread
+from comments.privacy import ERASED_KEY_PREFIX as ERASED_REPORTER_PREFIX
 from comments.rules import (
     CommentRules,
     CommentUnavailable,
@@ -384,3 +385,47 @@ def sanction_lift(*, sanction: Sanction, actor) -> bool:
             )
         )
     return True
+
+
+# What an erased reader's kept comments are signed with.
+FORMER_READER = "A former reader"
+
+
+def account_erase(*, account, keep_comments: bool) -> int:
+    """Erase a reader's account, as they asked: their comments stay, signed "A former
+    reader", or go (tombstones where others replied, the text gone). Either way the
+    account, its address and every address and identity on their comments and reports
+    go; the moderation log keeps what moderators did, without the person (its links to the
+    account are emptied, and the earlier texts of their edits are dropped). Returns how
+    many comments were changed."""
+    if account.is_staff:
+        raise ValueError("Staff accounts are not erased here.")
+    with transaction.atomic():
+        comments = Comment.objects.filter(author=account)
+        thread_ids = set(comments.values_list("thread_id", flat=True))
+        forgotten = {
+            "author": None,
+            "author_email": "",
+            "ip_address": None,
+            "network": "",
+            "reader_key": "",
+            "form_nonce": "",
+        }
+        if keep_comments:
+            changed = comments.update(author_name=FORMER_READER, **forgotten)
+        else:
+            changed = comments.update(
+                status=Comment.Status.DELETED, author_name="", body="", held_reason="", **forgotten
+            )
+        ModerationEvent.objects.filter(actor=account).update(actor=None, previous_text="")
+        reader_key = f"user:{account.pk}"
+        for report in CommentReport.objects.filter(reporter_key=reader_key):
+            report.reporter_key = f"{ERASED_REPORTER_PREFIX}{report.pk}"
+            report.ip_address, report.network = None, ""
+            report.save(update_fields=["reporter_key", "ip_address", "network"])
+        account.delete()
+        # The updates above send no signals: each thread's save (its count, too) renews
+        # its story's cached page and the lists of stories.
+        for thread in Thread.objects.filter(pk__in=thread_ids):
+            thread.refresh_comment_count()
+    return changed

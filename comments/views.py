@@ -2,15 +2,23 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from articles.models import Article
-from comments.forms import CloseThreadForm, CommentEditForm, CommentForm, ReportForm
+from comments import export
+from comments.forms import (
+    CloseThreadForm,
+    CommentEditForm,
+    CommentForm,
+    EraseAccountForm,
+    ReportForm,
+)
 from comments.listing import comment_page_number
 from comments.models import Comment, ModerationEvent
 from comments.readers import Reader, reader_of
@@ -25,6 +33,7 @@ from comments.rules import (
 )
 from comments.services import (
     MODERATION,
+    account_erase,
     comment_delete,
     comment_edit,
     comment_moderate,
@@ -285,3 +294,38 @@ def delete_comment(request, comment_pk):
         messages.success(request, "Your comment is deleted.")
         return redirect(f"{article.get_absolute_url()}#comments")
     return render(request, "comments/delete.html", {"comment": comment, "article": article})
+
+
+def _readers_account(request):
+    """The signed-in reader's account; staff accounts are not readers' (404)."""
+    user = request.user
+    if not user.is_authenticated or user.is_staff or not hasattr(user, "reader"):
+        raise Http404("No reader's account here.")
+    return user
+
+
+@never_cache
+def download_own_comments(request, data_format):
+    account = _readers_account(request)
+    if data_format not in ("json", "csv"):
+        raise Http404("Comments come as JSON or CSV.")
+    rows = export.own_comments(account)
+    if data_format == "json":
+        response = HttpResponse(export.as_json(rows), content_type="application/json")
+    else:
+        response = HttpResponse(export.as_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="my-comments.{data_format}"'
+    return response
+
+
+@never_cache
+def erase_account(request):
+    account = _readers_account(request)
+    form = EraseAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        account_erase(account=account, keep_comments=form.cleaned_data["comments"] == "keep")
+        logout(request)
+        messages.success(request, "Your account is erased. Thank you for reading.")
+        return redirect("articles:home")
+    status = 400 if form.errors else 200
+    return render(request, "comments/erase_account.html", {"form": form}, status=status)
