@@ -7,6 +7,7 @@ story", a proxy of the story), and section policies have their own list: the sto
 admin knows nothing of comments.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.template.defaultfilters import truncatechars
 from django.utils import timezone
@@ -15,6 +16,7 @@ from comments.models import (
     Comment,
     CommentReport,
     ModerationEvent,
+    Sanction,
     SectionPolicy,
     StoryComments,
     Thread,
@@ -22,7 +24,13 @@ from comments.models import (
     queue_ordering,
 )
 from comments.rules import CommentRules
-from comments.services import comment_moderate, thread_close, thread_reopen
+from comments.services import (
+    comment_moderate,
+    sanction_impose,
+    sanction_lift,
+    thread_close,
+    thread_reopen,
+)
 
 
 class ReadOnly:
@@ -219,9 +227,9 @@ class ThreadAdmin(ModeratorActions, admin.ModelAdmin):
 
 @admin.register(ModerationEvent)
 class ModerationEventAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ["created_at", "action", "actor", "thread", "comment", "reason"]
+    list_display = ["created_at", "action", "actor", "thread", "comment", "account", "reason"]
     list_filter = ["action", "created_at"]
-    list_select_related = ["actor", "thread__article", "comment"]
+    list_select_related = ["actor", "thread__article", "comment", "account"]
     search_fields = ["reason", "thread__article__headline"]
     date_hierarchy = "created_at"
 
@@ -234,7 +242,7 @@ class WatchedWordAdmin(admin.ModelAdmin):
 
 @admin.register(SectionPolicy)
 class SectionPolicyAdmin(admin.ModelAdmin):
-    list_display = ["section", "moderation", "close_after_days"]
+    list_display = ["section", "moderation", "close_after_days", "hold_new_commenters"]
     list_select_related = ["section"]
 
 
@@ -272,3 +280,68 @@ class StoryCommentsAdmin(ReadOnly, ModeratorActions, admin.ModelAdmin):
     @admin.action(permissions=["close"], description="Reopen comments on the selected stories")
     def reopen_comments(self, request, queryset):
         self._close(request, queryset, reopen=True)
+
+
+class SanctionForm(forms.ModelForm):
+    days = forms.IntegerField(
+        label="Days", min_value=1, max_value=3650, required=False, help_text="For a suspension."
+    )
+
+    class Meta:
+        model = Sanction
+        fields = ["account", "kind", "days", "reason", "message"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == Sanction.Kind.SUSPEND and not cleaned.get("days"):
+            self.add_error("days", "Say for how many days the account is suspended.")
+        account = cleaned.get("account")
+        if account is not None and account.is_staff:
+            self.add_error("account", "Staff accounts are not sanctioned here.")
+        return cleaned
+
+
+@admin.register(Sanction)
+class SanctionAdmin(admin.ModelAdmin):
+    """Sanctions are imposed here and lifted by an action; never edited or deleted, so the
+    record of what was done stays (the moderation log has an entry for each)."""
+
+    form = SanctionForm
+    list_display = ["account", "kind", "reason", "starts_at", "ends_at", "in_force", "created_by"]
+    list_filter = ["kind", "starts_at"]
+    list_select_related = ["account", "created_by"]
+    search_fields = ["account__reader__display_name", "reason"]
+    raw_id_fields = ["account"]
+    actions = ["lift"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["account", "kind", "days", "reason", "message"]
+        return self.get_readonly_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["account", "kind", "reason", "message", "starts_at", "ends_at", "created_by"] + [
+            "lifted_at",
+            "lifted_by",
+        ]
+
+    def has_change_permission(self, request, obj=None):
+        # The change permission is what lifting needs; the page itself is read-only.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        sanction_impose(obj, actor=request.user, days=form.cleaned_data.get("days"))
+
+    @admin.display(boolean=True, description="In force")
+    def in_force(self, sanction: Sanction) -> bool:
+        return sanction.is_in_force()
+
+    @admin.action(description="Lift the selected sanctions", permissions=["change"])
+    def lift(self, request, queryset):
+        lifted = sum(sanction_lift(sanction=s, actor=request.user) for s in queryset)
+        self.message_user(request, f"Lifted {lifted} sanction(s).", messages.SUCCESS)

@@ -62,10 +62,11 @@ def refuse_staff_names(value: str) -> None:
         )
 
 
-class CommentForm(forms.ModelForm):
-    # Reader text is cleaned (NFKC, no invisible or private-use characters) before the
-    # length limits, the rules and storage see it: see `articles.text`.
-    body = ReaderTextField(
+def comment_body_field() -> ReaderTextField:
+    """A comment's text, as written and as edited. Reader text is cleaned (NFKC, no
+    invisible or private-use characters) before the length limits, the rules and storage
+    see it: see `articles.text`."""
+    return ReaderTextField(
         label="Comment",
         widget=forms.Textarea(attrs={"rows": 5, "maxlength": BODY_MAX_LENGTH}),
         min_length=BODY_MIN_LENGTH,
@@ -78,6 +79,10 @@ class CommentForm(forms.ModelForm):
             "(it has %(show_value)d).",
         },
     )
+
+
+class CommentForm(forms.ModelForm):
+    body = comment_body_field()
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     token = forms.CharField(widget=forms.HiddenInput, max_length=200)
     # The honeypot, the django-contrib-comments way: hidden from people, filled by bots.
@@ -149,6 +154,10 @@ class CommentForm(forms.ModelForm):
         return self.has_error(NON_FIELD_ERRORS, code=REFUSED)
 
 
+class CommentEditForm(forms.Form):
+    body = comment_body_field()
+
+
 class ReportForm(forms.Form):
     reason = forms.ChoiceField(label="Why?", choices=CommentReport.Reason.choices)
 
@@ -156,4 +165,19 @@ class ReportForm(forms.Form):
 class CloseThreadForm(forms.Form):
     reason = forms.CharField(
         label="Reason (optional, shown to readers)", max_length=255, required=False
+    )
+
+
+class EraseAccountForm(forms.Form):
+    comments = forms.ChoiceField(
+        label="Your comments",
+        choices=[
+            ("keep", "Keep them on the site, signed “A former reader”"),
+            ("remove", "Remove them (where others replied, a note says a comment was deleted)"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    confirm = forms.BooleanField(
+        label="I understand that my account, my address and my sign-in go for good.",
+        error_messages={"required": "Tick the box to confirm."},
     )

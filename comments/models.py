@@ -29,6 +29,12 @@ class SectionPolicy(models.Model):
         help_text="Days after publication when threads close by themselves. "
         "Blank: the site's setting. 0: never.",
     )
+    hold_new_commenters = models.BooleanField(
+        "Hold new commenters",
+        default=False,
+        help_text="A reader's comments wait for a moderator until a moderator has approved "
+        "a few of them (COMMENTS_NEW_COMMENTER_APPROVALS).",
+    )
 
     class Meta:
         verbose_name = "section comment policy"
@@ -121,6 +127,9 @@ class Comment(models.Model):
         VISIBLE = "visible", "Visible"
         PENDING = "pending", "Pending review"
         REMOVED = "removed", "Removed"
+        # Taken back by its signed-in author: shown as a tombstone where it has replies,
+        # like a removal; the text stays for moderators (abuse taken back is still abuse).
+        DELETED = "deleted", "Deleted by its author"
 
     thread = models.ForeignKey(
         Thread, verbose_name="Thread", on_delete=models.CASCADE, related_name="comments"
@@ -161,11 +170,18 @@ class Comment(models.Model):
     author_email = models.EmailField("Email", blank=True, help_text="Never shown to readers.")
     body = models.TextField("Comment", blank=True)
     created_at = models.DateTimeField("Posted at", default=timezone.now)
+    # When its author last changed the text (within COMMENTS_EDIT_MINUTES of posting);
+    # readers see "Edited", and the moderation log keeps each earlier text.
+    edited_at = models.DateTimeField("Edited at", null=True, blank=True, editable=False)
     status = models.CharField(
         "Status", max_length=20, choices=Status.choices, default=Status.VISIBLE
     )
     held_reason = models.CharField("Why it was held", max_length=255, blank=True, editable=False)
     report_count = models.PositiveIntegerField("Reports", default=0, editable=False)
+    # The reports' weight: a report counts 1, or less from a reader whose reports
+    # moderators keep rejecting (comments.rules.report_weight). The comment is hidden for
+    # review when it reaches COMMENTS_REPORT_THRESHOLD.
+    report_weight = models.FloatField("Weight of reports", default=0, editable=False)
     ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
     # What abuse limits count by: the address's network (an IPv4 address, an IPv6 /64),
     # as "203.0.113.9/32" or "2001:db8:1:2::/64". Kept as text so that the flood check is
@@ -200,7 +216,7 @@ class Comment(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["visible", "pending", "removed"]),
+                condition=models.Q(status__in=["visible", "pending", "removed", "deleted"]),
                 name="comment_status_valid",
             ),
             models.CheckConstraint(
@@ -264,7 +280,8 @@ class CommentReport(models.Model):
 
 
 class ModerationEvent(models.Model):
-    """The audit log: every close, reopen, approve, remove and restore, with who and why."""
+    """The audit log: every close, reopen, approve, remove and restore, every sanction
+    imposed or lifted, with who and why."""
 
     class Action(models.TextChoices):
         CLOSE = "close", "Closed the thread"
@@ -273,10 +290,27 @@ class ModerationEvent(models.Model):
         REMOVE = "remove", "Removed"
         RESTORE = "restore", "Restored"
         HIDE = "hide", "Hidden after reports"
+        SANCTION = "sanction", "Sanctioned the account"
+        LIFT = "lift", "Lifted a sanction"
+        EDIT = "edit", "Edited by its author"
+        DELETE = "delete", "Deleted by its author"
 
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="events")
+    # The thread a comment or closing event belongs to; none for a sanction on a person.
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
     comment = models.ForeignKey(
         Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    # The account a sanction concerns. Erasing the account keeps the event (the fact that a
+    # moderator acted, and why) without the person.
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="Account",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     action = models.CharField("Action", max_length=20, choices=Action.choices)
     actor = models.ForeignKey(
@@ -288,6 +322,8 @@ class ModerationEvent(models.Model):
         related_name="+",
     )
     reason = models.CharField("Reason", max_length=255, blank=True)
+    # An author's edit keeps the text as it was before.
+    previous_text = models.TextField("Text before", blank=True)
     created_at = models.DateTimeField("When", default=timezone.now)
 
     class Meta:
@@ -296,6 +332,89 @@ class ModerationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor or 'the system'}"
+
+
+class SanctionQuerySet(models.QuerySet):
+    def in_force(self, now=None) -> "SanctionQuerySet":
+        """Not lifted, and not run out (a suspension ends by itself at `ends_at`)."""
+        now = now or timezone.now()
+        return self.filter(lifted_at=None, starts_at__lte=now).filter(
+            models.Q(ends_at=None) | models.Q(ends_at__gt=now)
+        )
+
+
+class Sanction(models.Model):
+    """A moderator's measure against a person (an account), not an address: a suspension
+    for some days, a ban, or "always pre-moderate". Kept after it ends or is lifted."""
+
+    class Kind(models.TextChoices):
+        SUSPEND = "suspend", "Suspended from commenting"
+        BAN = "ban", "Banned from commenting"
+        PREMODERATE = "premoderate", "Every comment waits for a moderator"
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="Account",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="comment_sanctions",
+    )
+    kind = models.CharField("Sanction", max_length=20, choices=Kind.choices)
+    reason = models.CharField(
+        "Reason", max_length=255, help_text="Kept in the moderation log; shown to the reader."
+    )
+    message = models.TextField(
+        "Message to the reader",
+        blank=True,
+        help_text="Emailed to the reader with the reason. Blank: no mail.",
+    )
+    starts_at = models.DateTimeField("From", default=timezone.now)
+    ends_at = models.DateTimeField("Until", null=True, blank=True, help_text="Blank: until lifted.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="By",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    lifted_at = models.DateTimeField("Lifted at", null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="Lifted by",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = SanctionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at", "-pk"]
+        indexes = [models.Index(fields=["account", "lifted_at"], name="sanction_account_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["suspend", "ban", "premoderate"]),
+                name="sanction_kind_valid",
+            ),
+            # A suspension has an end; a ban and "always pre-moderate" last until lifted.
+            models.CheckConstraint(
+                condition=models.Q(kind="suspend", ends_at__isnull=False)
+                | models.Q(~models.Q(kind="suspend"), ends_at__isnull=True),
+                name="sanction_suspension_ends",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.reason}"
+
+    def is_in_force(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.lifted_at is None
+            and self.starts_at <= now
+            and (self.ends_at is None or self.ends_at > now)
+        )
 
 
 class WatchedWord(models.Model):

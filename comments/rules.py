@@ -12,11 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from articles.models import Article
-from comments.models import Comment, ModerationEvent, SectionPolicy, Thread, WatchedWord
+from comments.models import (
+    Comment,
+    CommentReport,
+    ModerationEvent,
+    Sanction,
+    SectionPolicy,
+    Thread,
+    WatchedWord,
+)
 
 LINK = re.compile(r"(?:https?://|www\.)\S", re.IGNORECASE)
 
@@ -42,6 +51,25 @@ class CommentUnavailable(Exception):
     """The comment replied to or reported is not in this thread, or not visible."""
 
 
+class EditWindowClosed(Exception):
+    """The comment was posted longer ago than COMMENTS_EDIT_MINUTES: its text stands."""
+
+
+class AccountSanctioned(Exception):
+    """The author's account is suspended or banned from commenting: nothing is saved."""
+
+    def __init__(self, sanction: Sanction):
+        super().__init__(sanction.reason)
+        self.sanction = sanction
+
+    def __str__(self) -> str:
+        """What the reader is told."""
+        if self.sanction.ends_at is not None:
+            until = date_format(timezone.localtime(self.sanction.ends_at), "DATETIME_FORMAT")
+            return f"Your account may not comment until {until}. Reason: {self.sanction.reason}"
+        return f"Your account may no longer comment. Reason: {self.sanction.reason}"
+
+
 def close_after_days(own: SectionPolicy | None) -> int | None:
     """Days after publication when a section's threads close by themselves: its own
     policy's, else the site's; None when they never do."""
@@ -51,10 +79,65 @@ def close_after_days(own: SectionPolicy | None) -> int | None:
 
 
 @dataclass(frozen=True)
+class TrackRecord:
+    """What moderators have decided on one reader's comments (by the identity the site
+    issued them: their account or their reader cookie)."""
+
+    approved: int = 0  # visible, and approved or restored by a moderator
+    rejected: int = 0  # removed by a moderator
+    recent_approved: int = 0  # ... of the comments of the last COMMENTS_REJECTION_DAYS
+    recent_rejected: int = 0
+
+    @classmethod
+    def of(cls, reader_key: str) -> "TrackRecord":
+        if not reader_key:
+            return cls()
+        events = ModerationEvent.objects.filter(comment=OuterRef("pk"), actor__isnull=False)
+        approved = Q(status=Comment.Status.VISIBLE) & Q(
+            Exists(
+                events.filter(
+                    action__in=[ModerationEvent.Action.APPROVE, ModerationEvent.Action.RESTORE]
+                )
+            )
+        )
+        rejected = Q(status=Comment.Status.REMOVED) & Q(
+            Exists(events.filter(action=ModerationEvent.Action.REMOVE))
+        )
+        recent = Q(
+            created_at__gte=timezone.now() - timedelta(days=settings.COMMENTS_REJECTION_DAYS)
+        )
+        return cls(
+            **Comment.objects.filter(reader_key=reader_key).aggregate(
+                approved=Count("pk", filter=approved),
+                rejected=Count("pk", filter=rejected),
+                recent_approved=Count("pk", filter=approved & recent),
+                recent_rejected=Count("pk", filter=rejected & recent),
+            )
+        )
+
+    def mostly_rejected(self) -> bool:
+        """Have moderators lately removed enough of this reader's comments that the next
+        ones should wait for them?"""
+        decided = self.recent_approved + self.recent_rejected
+        return (
+            self.recent_rejected >= settings.COMMENTS_REJECTION_MIN
+            and self.recent_rejected >= settings.COMMENTS_REJECTION_RATE * decided
+        )
+
+
+def sanctions_in_force(author) -> list[Sanction]:
+    """The sanctions in force on a signed-in author's account (none for a guest)."""
+    if author is None or not author.is_authenticated:
+        return []
+    return list(Sanction.objects.in_force().filter(account=author))
+
+
+@dataclass(frozen=True)
 class CommentRules:
     thread: Thread
     premoderated: bool
     close_after_days: int | None
+    holds_new_commenters: bool = False
 
     @classmethod
     def for_story(cls, article: Article, thread: Thread | None = None) -> "CommentRules":
@@ -72,6 +155,7 @@ class CommentRules:
             thread=thread,
             premoderated=moderation == SectionPolicy.Moderation.PRE,
             close_after_days=close_after_days(own),
+            holds_new_commenters=bool(own and own.hold_new_commenters),
         )
 
     # Is it open, and until when?
@@ -106,16 +190,36 @@ class CommentRules:
 
     # Would a new comment wait for a moderator?
 
-    def hold_reasons(self, *, author_name: str, body: str, reader_key: str) -> list[str]:
+    def hold_reasons(
+        self, *, author_name: str, body: str, reader_key: str, sanctions=()
+    ) -> list[str]:
         """Why a new comment must wait for a moderator; empty when it may show at once.
 
-        In a pre-moderated section a reader is trusted once a moderator has approved one of
-        their comments (and it still stands), by the identity the site issued them (the
-        reader cookie, or their account); never by a typed email, which anyone can claim.
+        Trust rests on the identity the site issued the reader (the reader cookie, or their
+        account), never on a typed email, which anyone can claim: in a pre-moderated
+        section a reader is trusted once a moderator has approved one of their comments
+        (and it still stands); in a section that holds new commenters, once moderators have
+        approved COMMENTS_NEW_COMMENTER_APPROVALS of them; anywhere, a reader whose recent
+        comments moderators mostly removed waits again; and an account a moderator put on
+        "always pre-moderate" (`sanctions`, from `sanctions_in_force`) always waits.
         """
         reasons = []
-        if self.premoderated and not approved_before(reader_key):
+        if any(s.kind == Sanction.Kind.PREMODERATE for s in sanctions):
+            reasons.append("the author's account is always pre-moderated")
+        record = TrackRecord.of(reader_key)
+        if self.premoderated and not record.approved:
             reasons.append("pre-moderated section: no approved comment from this reader yet")
+        elif self.holds_new_commenters and (
+            record.approved < settings.COMMENTS_NEW_COMMENTER_APPROVALS
+        ):
+            reasons.append(
+                f"new commenter: {record.approved} of "
+                f"{settings.COMMENTS_NEW_COMMENTER_APPROVALS} comments approved so far"
+            )
+        if record.mostly_rejected():
+            reasons.append(
+                f"moderators removed {record.recent_rejected} of this reader's recent comments"
+            )
         if len(LINK.findall(body)) > settings.COMMENTS_MAX_LINKS:
             reasons.append(f"more than {settings.COMMENTS_MAX_LINKS} links")
         text = f"{author_name}\n{body}"
@@ -153,6 +257,15 @@ class CommentRules:
             .first()
         )
 
+    def check_not_sanctioned(self, sanctions) -> None:
+        """A suspended or banned account posts nothing (`sanctions` from
+        `sanctions_in_force`); the one that ends last is the one the reader is told of."""
+        barring = [s for s in sanctions if s.kind != Sanction.Kind.PREMODERATE]
+        if barring:
+            raise AccountSanctioned(
+                max(barring, key=lambda s: (s.ends_at is None, s.ends_at or s.starts_at))
+            )
+
     def check_may_post(self, *, network: str | None, form_nonce: str) -> None:
         """A post must come from a known network; a form sends one comment (its one-time
         number is kept on it); and one network sends at most COMMENTS_FLOOD_LIMIT comments
@@ -169,10 +282,29 @@ class CommentRules:
 
 def approved_before(reader_key: str) -> bool:
     """Has a moderator approved (or restored) a comment of this reader that still shows?"""
-    if not reader_key:
-        return False
-    return Comment.objects.filter(
-        reader_key=reader_key,
-        status=Comment.Status.VISIBLE,
-        events__action__in=[ModerationEvent.Action.APPROVE, ModerationEvent.Action.RESTORE],
-    ).exists()
+    return TrackRecord.of(reader_key).approved > 0
+
+
+def report_weight(reporter_key: str) -> float:
+    """How much one report from this reader counts toward hiding a comment: 1, or
+    COMMENTS_DOUBTFUL_REPORT_WEIGHT from a reader whose reports moderators have rejected
+    (approved the reported comment after the report) at least COMMENTS_REJECTION_MIN
+    times and more often than they upheld them (removed the comment)."""
+    approved_after_report = ModerationEvent.objects.filter(
+        comment=OuterRef("comment"),
+        action__in=[ModerationEvent.Action.APPROVE, ModerationEvent.Action.RESTORE],
+        created_at__gt=OuterRef("created_at"),
+        actor__isnull=False,
+    )
+    record = CommentReport.objects.filter(reporter_key=reporter_key).aggregate(
+        rejected=Count(
+            "pk",
+            filter=Q(comment__status=Comment.Status.VISIBLE) & Q(Exists(approved_after_report)),
+        ),
+        upheld=Count("pk", filter=Q(comment__status=Comment.Status.REMOVED)),
+    )
+    if record["rejected"] >= settings.COMMENTS_REJECTION_MIN and (
+        record["rejected"] > record["upheld"]
+    ):
+        return settings.COMMENTS_DOUBTFUL_REPORT_WEIGHT
+    return 1.0

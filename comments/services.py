@@ -7,16 +7,27 @@ even when the two race.
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from articles.models import Article
 from articles.ratelimit import network_of
-from comments.models import Comment, CommentReport, ModerationEvent, Thread
-from comments.rules import CommentRules, CommentUnavailable, UnknownAddress
+from comments.models import Comment, CommentReport, ModerationEvent, Sanction, Thread
+from comments.privacy import ERASED_KEY_PREFIX as ERASED_REPORTER_PREFIX
+from comments.rules import (
+    CommentRules,
+    CommentUnavailable,
+    EditWindowClosed,
+    UnknownAddress,
+    report_weight,
+    sanctions_in_force,
+)
+from jobs.tasks import send_email
 
 logger = logging.getLogger("comments.moderation")
 
@@ -28,7 +39,8 @@ def _audit(event: ModerationEvent) -> None:
         extra={
             "action": event.action,
             "thread_pk": event.thread_id,  # "thread" is a LogRecord attribute already
-            "article": event.thread.article_id,
+            "article": event.thread.article_id if event.thread else None,
+            "account": event.account_id,
             "comment": event.comment_id,
             "actor": event.actor_id,
             "reason": event.reason,
@@ -91,9 +103,13 @@ def comment_post(
         earlier = rules.earlier_copy(**written, reader_key=reader_key, form_nonce=form_nonce)
         if earlier is not None:
             return Posted(earlier, held=earlier.status != Comment.Status.VISIBLE, duplicate=True)
+        sanctions = sanctions_in_force(author)
+        rules.check_not_sanctioned(sanctions)
         rules.check_may_post(network=network, form_nonce=form_nonce)
         parent, root, depth = _reply_position(thread, parent_id)
-        reasons = rules.hold_reasons(author_name=author_name, body=body, reader_key=reader_key)
+        reasons = rules.hold_reasons(
+            author_name=author_name, body=body, reader_key=reader_key, sanctions=sanctions
+        )
         comment = Comment.objects.create(
             thread=thread,
             parent=parent,
@@ -111,6 +127,82 @@ def comment_post(
         if not reasons:
             thread.refresh_comment_count()
     return Posted(comment, held=bool(reasons))
+
+
+def _authors_comment(comment_id: int, author) -> tuple[Comment, CommentRules]:
+    """The author's own comment, visible or held, locked with its thread (open), for a
+    change by its author; CommentUnavailable for anyone else's, or one already gone."""
+    comment = Comment.objects.select_related("thread__article__section").filter(pk=comment_id)
+    comment = comment.first()
+    if comment is None or author is None or comment.author_id != author.pk:
+        raise CommentUnavailable
+    thread = _locked_thread(comment.thread.article)
+    comment = Comment.objects.select_for_update().get(pk=comment_id)
+    comment.thread = thread
+    if comment.status not in (Comment.Status.VISIBLE, Comment.Status.PENDING):
+        raise CommentUnavailable
+    rules = CommentRules.for_story(thread.article, thread)
+    rules.check_open()
+    return comment, rules
+
+
+def edit_deadline(comment: Comment):
+    return comment.created_at + timedelta(minutes=settings.COMMENTS_EDIT_MINUTES)
+
+
+def comment_edit(*, comment_id: int, author, body: str) -> Posted:
+    """A signed-in author changes their comment's text within COMMENTS_EDIT_MINUTES. The
+    new text goes through the hold rules like a new comment (a held comment stays held
+    until a moderator decides); the moderation log keeps the earlier text."""
+    with transaction.atomic():
+        comment, rules = _authors_comment(comment_id, author)
+        sanctions = sanctions_in_force(author)
+        rules.check_not_sanctioned(sanctions)
+        if timezone.now() > edit_deadline(comment):
+            raise EditWindowClosed
+        if body == comment.body:
+            return Posted(comment, held=comment.status != Comment.Status.VISIBLE)
+        previous = comment.body
+        reasons = rules.hold_reasons(
+            author_name=comment.author_name,
+            body=body,
+            reader_key=comment.reader_key,
+            sanctions=sanctions,
+        )
+        comment.body = body
+        comment.edited_at = timezone.now()
+        fields = ["body", "edited_at"]
+        if reasons:
+            comment.status = Comment.Status.PENDING
+            comment.held_reason = "; ".join(["edited", *reasons])
+            fields += ["status", "held_reason"]
+        comment.save(update_fields=fields)
+        ModerationEvent.objects.create(
+            thread=comment.thread,
+            comment=comment,
+            action=ModerationEvent.Action.EDIT,
+            actor=author,
+            previous_text=previous,
+        )
+        comment.thread.refresh_comment_count()
+    return Posted(comment, held=comment.status != Comment.Status.VISIBLE)
+
+
+def comment_delete(*, comment_id: int, author) -> Comment:
+    """A signed-in author takes their comment back: it leaves readers' view (a tombstone
+    where it has replies), and the moderation log says so."""
+    with transaction.atomic():
+        comment, _ = _authors_comment(comment_id, author)
+        comment.status = Comment.Status.DELETED
+        comment.save(update_fields=["status"])
+        ModerationEvent.objects.create(
+            thread=comment.thread,
+            comment=comment,
+            action=ModerationEvent.Action.DELETE,
+            actor=author,
+        )
+        comment.thread.refresh_comment_count()
+    return comment
 
 
 def comment_report(*, comment_id: int, reason: str, reporter_key: str, ip: str | None) -> bool:
@@ -144,11 +236,14 @@ def comment_report(*, comment_id: int, reason: str, reporter_key: str, ip: str |
             ip_address=ip,
             network=network,
         )
+        weight_before = comment.report_weight
         comment.report_count += 1
-        fields = ["report_count"]
-        # Hidden once, when the count reaches the threshold: a moderator's approval after
+        comment.report_weight += report_weight(reporter_key)
+        fields = ["report_count", "report_weight"]
+        # Hidden once, when the weight reaches the threshold: a moderator's approval after
         # that stands against later reports.
-        if comment.report_count == settings.COMMENTS_REPORT_THRESHOLD:
+        threshold = settings.COMMENTS_REPORT_THRESHOLD
+        if weight_before < threshold <= comment.report_weight:
             comment.status = Comment.Status.PENDING
             comment.held_reason = f"reported by {comment.report_count} readers"
             fields += ["status", "held_reason"]
@@ -235,3 +330,102 @@ def thread_reopen(*, article: Article, actor) -> bool:
             )
         )
     return True
+
+
+def sanction_impose(sanction: Sanction, *, actor, days: int | None = None) -> Sanction:
+    """Impose a new sanction (its account, kind, reason and message filled in): from now,
+    for `days` when it is a suspension, until lifted otherwise. With an audit entry, and
+    the reason and message mailed to the reader (by the worker) when there is a message
+    and the account is a reader's."""
+    sanction.starts_at = timezone.now()
+    sanction.ends_at = (
+        sanction.starts_at + timedelta(days=days)
+        if sanction.kind == Sanction.Kind.SUSPEND
+        else None
+    )
+    sanction.created_by = actor
+    with transaction.atomic():
+        sanction.save()
+        _audit(
+            ModerationEvent.objects.create(
+                account=sanction.account,
+                action=ModerationEvent.Action.SANCTION,
+                actor=actor,
+                reason=f"{sanction.get_kind_display()}: {sanction.reason}",
+            )
+        )
+        reader = getattr(sanction.account, "reader", None)
+        if sanction.message and reader is not None:
+            send_email.enqueue(
+                to=[reader.email],
+                subject=f"About your comments on {settings.NEWSROOM_SITE_NAME}",
+                body=render_to_string(
+                    "comments/email/sanction.txt",
+                    {"sanction": sanction, "site_url": settings.SITE_URL},
+                ),
+            )
+    return sanction
+
+
+def sanction_lift(*, sanction: Sanction, actor) -> bool:
+    """End a sanction before its time. Returns False when it was no longer in force."""
+    with transaction.atomic():
+        sanction = Sanction.objects.select_for_update().get(pk=sanction.pk)
+        if not sanction.is_in_force():
+            return False
+        sanction.lifted_at = timezone.now()
+        sanction.lifted_by = actor
+        sanction.save(update_fields=["lifted_at", "lifted_by"])
+        _audit(
+            ModerationEvent.objects.create(
+                account=sanction.account,
+                action=ModerationEvent.Action.LIFT,
+                actor=actor,
+                reason=f"{sanction.get_kind_display()}: {sanction.reason}",
+            )
+        )
+    return True
+
+
+# What an erased reader's kept comments are signed with.
+FORMER_READER = "A former reader"
+
+
+def account_erase(*, account, keep_comments: bool) -> int:
+    """Erase a reader's account, as they asked: their comments stay, signed "A former
+    reader", or go (tombstones where others replied, the text gone). Either way the
+    account, its address and every address and identity on their comments and reports
+    go; the moderation log keeps what moderators did, without the person (its links to the
+    account are emptied, and the earlier texts of their edits are dropped). Returns how
+    many comments were changed."""
+    if account.is_staff:
+        raise ValueError("Staff accounts are not erased here.")
+    with transaction.atomic():
+        comments = Comment.objects.filter(author=account)
+        thread_ids = set(comments.values_list("thread_id", flat=True))
+        forgotten = {
+            "author": None,
+            "author_email": "",
+            "ip_address": None,
+            "network": "",
+            "reader_key": "",
+            "form_nonce": "",
+        }
+        if keep_comments:
+            changed = comments.update(author_name=FORMER_READER, **forgotten)
+        else:
+            changed = comments.update(
+                status=Comment.Status.DELETED, author_name="", body="", held_reason="", **forgotten
+            )
+        ModerationEvent.objects.filter(actor=account).update(actor=None, previous_text="")
+        reader_key = f"user:{account.pk}"
+        for report in CommentReport.objects.filter(reporter_key=reader_key):
+            report.reporter_key = f"{ERASED_REPORTER_PREFIX}{report.pk}"
+            report.ip_address, report.network = None, ""
+            report.save(update_fields=["reporter_key", "ip_address", "network"])
+        account.delete()
+        # The updates above send no signals: each thread's save (its count, too) renews
+        # its story's cached page and the lists of stories.
+        for thread in Thread.objects.filter(pk__in=thread_ids):
+            thread.refresh_comment_count()
+    return changed

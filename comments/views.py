@@ -2,19 +2,30 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.module_loading import import_string
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from articles.models import Article
-from comments.forms import CloseThreadForm, CommentForm, ReportForm
+from comments import export
+from comments.forms import (
+    CloseThreadForm,
+    CommentEditForm,
+    CommentForm,
+    EraseAccountForm,
+    ReportForm,
+)
 from comments.listing import comment_page_number
 from comments.models import Comment, ModerationEvent
 from comments.readers import Reader, reader_of
 from comments.rules import (
+    AccountSanctioned,
     CommentUnavailable,
+    EditWindowClosed,
     Flooding,
     FormAlreadyUsed,
     ThreadClosed,
@@ -22,9 +33,13 @@ from comments.rules import (
 )
 from comments.services import (
     MODERATION,
+    account_erase,
+    comment_delete,
+    comment_edit,
     comment_moderate,
     comment_post,
     comment_report,
+    edit_deadline,
     thread_close,
     thread_reopen,
 )
@@ -80,6 +95,10 @@ def post_comment(request, article_pk):
         )
     except FormAlreadyUsed:
         form.already_used()
+        return _story_with_form(request, article, form)
+    except AccountSanctioned as refusal:
+        # Said plainly, next to the text they wrote, which is kept in the form for them.
+        form.add_error(None, str(refusal))
         return _story_with_form(request, article, form)
     except ThreadClosed:
         messages.error(request, CLOSED)
@@ -213,3 +232,100 @@ def reopen_thread(request, article_pk):
         done="Comments are open again on this story.",
         unchanged="Comments were already open.",
     )
+
+
+def _own_comment_or_404(request, comment_pk) -> Comment:
+    """The signed-in reader's own comment, not yet removed or deleted; anyone else's is
+    "not found", so nothing is learned about it."""
+    if not request.user.is_authenticated:
+        raise Http404("No such comment.")
+    return get_object_or_404(
+        Comment.objects.select_related("thread__article"),
+        pk=comment_pk,
+        author=request.user,
+        status__in=[Comment.Status.VISIBLE, Comment.Status.PENDING],
+        thread__article__in=Article.objects.published(),
+    )
+
+
+@never_cache
+def edit_comment(request, comment_pk):
+    comment = _own_comment_or_404(request, comment_pk)
+    article = comment.thread.article
+    deadline = edit_deadline(comment)
+    form = CommentEditForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            edited = comment_edit(
+                comment_id=comment.pk, author=request.user, body=form.cleaned_data["body"]
+            )
+        except EditWindowClosed:
+            form.add_error(None, "The time to edit this comment has passed; it stands as posted.")
+        except ThreadClosed:
+            messages.error(request, "Comments are closed on this story; your edit was not saved.")
+            return redirect(article)
+        except AccountSanctioned as refusal:
+            form.add_error(None, str(refusal))
+        except CommentUnavailable:
+            raise Http404("No such comment.") from None
+        else:
+            if edited.held:
+                messages.info(request, "Your edited comment is waiting for a moderator.")
+                return redirect(f"{article.get_absolute_url()}#comments")
+            messages.success(request, "Your comment is updated.")
+            return redirect(comment_url(edited.comment))
+    context = {"comment": comment, "article": article, "form": form, "deadline": deadline}
+    status = 400 if form.errors else 200
+    return render(request, "comments/edit.html", context, status=status)
+
+
+@never_cache
+def delete_comment(request, comment_pk):
+    comment = _own_comment_or_404(request, comment_pk)
+    article = comment.thread.article
+    if request.method == "POST":
+        try:
+            comment_delete(comment_id=comment.pk, author=request.user)
+        except ThreadClosed:
+            messages.error(request, "Comments are closed on this story; nothing was changed.")
+            return redirect(article)
+        except CommentUnavailable:
+            raise Http404("No such comment.") from None
+        messages.success(request, "Your comment is deleted.")
+        return redirect(f"{article.get_absolute_url()}#comments")
+    return render(request, "comments/delete.html", {"comment": comment, "article": article})
+
+
+def _readers_account(request):
+    """The signed-in reader's account; staff accounts are not readers' (404)."""
+    user = request.user
+    if not user.is_authenticated or user.is_staff or not hasattr(user, "reader"):
+        raise Http404("No reader's account here.")
+    return user
+
+
+@never_cache
+def download_own_comments(request, data_format):
+    account = _readers_account(request)
+    if data_format not in ("json", "csv"):
+        raise Http404("Comments come as JSON or CSV.")
+    rows = export.own_comments(account)
+    if data_format == "json":
+        response = HttpResponse(export.as_json(rows), content_type="application/json")
+    else:
+        response = HttpResponse(export.as_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="my-comments.{data_format}"'
+    return response
+
+
+@never_cache
+def erase_account(request):
+    account = _readers_account(request)
+    form = EraseAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        account_erase(account=account, keep_comments=form.cleaned_data["comments"] == "keep")
+        logout(request)
+        messages.success(request, "Your account is erased. Thank you for reading.")
+        return redirect("articles:home")
+    status = 400 if form.errors else 200
+    return render(request, "comments/erase_account.html", {"form": form}, status=status)

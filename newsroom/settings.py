@@ -356,11 +356,25 @@ COMMENTS_DEFAULT_MODERATION = env.str("COMMENTS_DEFAULT_MODERATION", default="po
 COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=None)  # unset: never
 COMMENTS_PER_PAGE = env.int("COMMENTS_PER_PAGE", default=50)  # top-level comments per page
 COMMENTS_REPORT_THRESHOLD = env.int("COMMENTS_REPORT_THRESHOLD", default=3)
+# Trust. In sections that hold new commenters, a reader's comments wait until moderators
+# have approved this many of them.
+COMMENTS_NEW_COMMENTER_APPROVALS = env.int("COMMENTS_NEW_COMMENTER_APPROVALS", default=3)
+# A reader is pre-moderated while, of their comments of the last COMMENTS_REJECTION_DAYS
+# that moderators decided on, at least COMMENTS_REJECTION_MIN and this share were removed.
+COMMENTS_REJECTION_RATE = env.float("COMMENTS_REJECTION_RATE", default=0.5)
+COMMENTS_REJECTION_MIN = env.int("COMMENTS_REJECTION_MIN", default=3)
+COMMENTS_REJECTION_DAYS = env.int("COMMENTS_REJECTION_DAYS", default=30)
+# A report counts this much (instead of 1) from a reader whose reports moderators have
+# rejected (approved the comment) at least COMMENTS_REJECTION_MIN times, and more often
+# than they upheld them.
+COMMENTS_DOUBTFUL_REPORT_WEIGHT = env.float("COMMENTS_DOUBTFUL_REPORT_WEIGHT", default=0.5)
 COMMENTS_MAX_LINKS = env.int("COMMENTS_MAX_LINKS", default=2)  # more are held for review
 # Comments per network (an IPv4 address, an IPv6 /64: one household or one machine) ...
 COMMENTS_FLOOD_LIMIT = env.int("COMMENTS_FLOOD_LIMIT", default=5)
 COMMENTS_FLOOD_WINDOW = env.int("COMMENTS_FLOOD_WINDOW", default=600)  # ... in this many seconds
 COMMENTS_DUPLICATE_WINDOW = env.int("COMMENTS_DUPLICATE_WINDOW", default=600)
+# A signed-in reader may change the text of their comment this long after posting it.
+COMMENTS_EDIT_MINUTES = env.int("COMMENTS_EDIT_MINUTES", default=15)
 COMMENTS_FORM_MIN_SECONDS = env.int("COMMENTS_FORM_MIN_SECONDS", default=3)
 COMMENTS_FORM_MAX_SECONDS = env.int("COMMENTS_FORM_MAX_SECONDS", default=2 * 60 * 60)
 # The reader cookie: a signed random identity the site issues on a reader's first comment

@@ -34,6 +34,7 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("comments/", include("comments.urls")),
+    path("account/", include(("comments.account_urls", "comments-account"))),
     path("account/", include("readers.urls")),
     path("media/<path:path>", media, name="media"),
     *crawler_urlpatterns,

@@ -36,6 +36,8 @@ PERMISSIONS = {
         ("comments", "moderationevent", ["view"]),
         ("comments", "sectionpolicy", ["add", "change", "view"]),
         ("comments", "watchedword", ["add", "change", "delete", "view"]),
+        # Sanctions on readers' accounts: imposed and lifted, never deleted.
+        ("comments", "sanction", ["add", "change", "view"]),
     ],
 }
 

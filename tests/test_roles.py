@@ -39,6 +39,7 @@ MODERATION = {
     "comments.view_moderationevent",
     *(f"comments.{a}_sectionpolicy" for a in ("add", "change", "view")),
     *(f"comments.{a}_watchedword" for a in ("add", "change", "delete", "view")),
+    *(f"comments.{a}_sanction" for a in ("add", "change", "view")),
 }
 
 

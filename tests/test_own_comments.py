@@ -1,0 +1,149 @@
+"""A signed-in reader changes their own comment within the edit window, or takes it back."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone
+
+from comments.models import Comment, ModerationEvent, Sanction, SectionPolicy, WatchedWord
+from comments.services import comment_post, sanction_impose, thread_close
+from tests.conftest import page_text
+from tests.factories import make_article, make_reader, make_reply, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reader():
+    return make_reader(display_name="Ayesha")
+
+
+@pytest.fixture
+def signed_in(reader):
+    client = Client(REMOTE_ADDR="203.0.113.5")
+    client.force_login(reader.user)
+    return client
+
+
+def comment_of(reader, article=None, body="First thoughts."):
+    return comment_post(
+        article=article or make_article(),
+        parent_id=None,
+        author_name="Ayesha",
+        author_email=reader.email,
+        body=body,
+        ip="203.0.113.5",
+        reader_key=f"user:{reader.user.pk}",
+        author=reader.user,
+    ).comment
+
+
+def test_an_author_edits_within_the_window_and_readers_see_edited(reader, signed_in):
+    comment = comment_of(reader)
+    form = signed_in.get(f"/comments/{comment.pk}/edit/")
+    assert form.status_code == 200
+    assert "no-store" in form["Cache-Control"]
+    assert "First thoughts." in form.content.decode()
+
+    response = signed_in.post(f"/comments/{comment.pk}/edit/", {"body": "Second thoughts."})
+
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert comment.body == "Second thoughts." and comment.edited_at is not None
+    event = ModerationEvent.objects.get(action=ModerationEvent.Action.EDIT)
+    assert event.previous_text == "First thoughts." and event.actor == reader.user
+    text = page_text(Client().get(comment.thread.article.get_absolute_url()))
+    assert "Second thoughts." in text and "First thoughts." not in text
+    assert "Edited" in text
+
+
+def test_after_the_window_the_text_stands(reader, signed_in, settings):
+    settings.COMMENTS_EDIT_MINUTES = 15
+    comment = comment_of(reader)
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        response = signed_in.post(f"/comments/{comment.pk}/edit/", {"body": "Too late."})
+    assert response.status_code == 400
+    assert "The time to edit this comment has passed" in response.content.decode()
+    comment.refresh_from_db()
+    assert comment.body == "First thoughts." and comment.edited_at is None
+
+
+def test_an_edit_goes_through_the_hold_rules_again(reader, signed_in):
+    comment = comment_of(reader)
+    WatchedWord.objects.create(word="scam")
+    signed_in.post(f"/comments/{comment.pk}/edit/", {"body": "This is a scam."})
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.PENDING
+    assert comment.held_reason == "edited; watched word: scam"
+    comment.thread.refresh_from_db()
+    assert comment.thread.comment_count == 0
+
+
+def test_a_held_comment_stays_held_after_an_edit(reader, signed_in):
+    article = make_article()
+    SectionPolicy.objects.create(section=article.section, moderation="pre")
+    comment = comment_of(reader, article)
+    assert comment.status == Comment.Status.PENDING
+    signed_in.post(f"/comments/{comment.pk}/edit/", {"body": "Better words."})
+    comment.refresh_from_db()
+    assert (comment.body, comment.status) == ("Better words.", Comment.Status.PENDING)
+
+
+def test_nobody_else_can_edit_or_delete_it(reader):
+    comment = comment_of(reader)
+    other = Client()
+    other.force_login(make_reader(display_name="Other").user)
+    staff = Client()
+    staff.force_login(make_staff("mod", "Moderators"))
+    for client in (Client(), other, staff):
+        assert client.get(f"/comments/{comment.pk}/edit/").status_code == 404
+        assert client.post(f"/comments/{comment.pk}/edit/", {"body": "Hijacked"}).status_code == 404
+        assert client.post(f"/comments/{comment.pk}/delete/").status_code == 404
+    comment.refresh_from_db()
+    assert (comment.body, comment.status) == ("First thoughts.", Comment.Status.VISIBLE)
+
+
+def test_bad_text_gets_a_message_and_nothing_changes(reader, signed_in):
+    comment = comment_of(reader)
+    for body in ["", "x", "y" * 5001, "\u200b\u200b"]:
+        response = signed_in.post(f"/comments/{comment.pk}/edit/", {"body": body})
+        assert response.status_code == 400
+        assert 'role="alert"' in response.content.decode()
+    comment.refresh_from_db()
+    assert comment.body == "First thoughts."
+    assert not ModerationEvent.objects.exists()
+
+
+def test_a_suspended_author_cannot_edit_and_a_closed_thread_allows_no_change(reader, signed_in):
+    comment = comment_of(reader)
+    mod = make_staff("mod", "Moderators")
+    sanction_impose(Sanction(account=reader.user, kind="suspend", reason="Heat"), actor=mod, days=1)
+    response = signed_in.post(f"/comments/{comment.pk}/edit/", {"body": "Changed."})
+    assert "Your account may not comment until" in response.content.decode()
+
+    thread_close(article=comment.thread.article, actor=mod)
+    signed_in.post(f"/comments/{comment.pk}/delete/")
+    comment.refresh_from_db()
+    assert (comment.body, comment.status) == ("First thoughts.", Comment.Status.VISIBLE)
+
+
+def test_an_author_deletes_a_comment_and_a_tombstone_stays_above_its_replies(reader, signed_in):
+    comment = comment_of(reader, body="Taken back soon.")
+    make_reply(comment, body="A reply that stays.")
+    confirm = signed_in.get(f"/comments/{comment.pk}/delete/")
+    assert "Delete my comment" in confirm.content.decode()
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.VISIBLE, "GET only asks"
+
+    response = signed_in.post(f"/comments/{comment.pk}/delete/")
+
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.DELETED
+    assert ModerationEvent.objects.get().action == ModerationEvent.Action.DELETE
+    text = page_text(Client().get(comment.thread.article.get_absolute_url()))
+    assert "This comment was deleted by its author." in text
+    assert "Taken back soon." not in text and "A reply that stays." in text
+    assert signed_in.post(f"/comments/{comment.pk}/delete/").status_code == 404, "gone already"
