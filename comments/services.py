@@ -337,6 +337,8 @@ def sanction_impose(sanction: Sanction, *, actor, days: int | None = None) -> Sa
     for `days` when it is a suspension, until lifted otherwise. With an audit entry, and
     the reason and message mailed to the reader (by the worker) when there is a message
     and the account is a reader's."""
+    if sanction.kind == Sanction.Kind.SUSPEND and not (days and days > 0):
+        raise ValueError("A suspension lasts a number of days.")
     sanction.starts_at = timezone.now()
     sanction.ends_at = (
         sanction.starts_at + timedelta(days=days)
