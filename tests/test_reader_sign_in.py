@@ -531,3 +531,28 @@ def test_the_header_link_is_the_same_for_everyone_on_cached_pages(client, signed
     assert 'href="/account/">Your account</a>' in anonymous.content.decode()
     assert reader.content == anonymous.content
     assert "Farah" not in reader.content.decode()
+
+
+# The admin.
+
+
+def test_superusers_find_readers_by_address_and_see_links_without_tokens(
+    admin_client, smtp_server, run_jobs
+):
+    make_reader("farah@example.com", display_name="Farah")
+    path = mailed_link(Client(), smtp_server, run_jobs)
+
+    readers = admin_client.get("/admin/readers/reader/", {"q": "farah@example"})
+    assert "Farah" in page_text(readers) and "farah@example.com" in page_text(readers)
+    links = admin_client.get("/admin/readers/signinlink/")
+    assert links.status_code == 200 and "farah@example.com" in page_text(links)
+    link = SignInLink.objects.get()
+    detail = admin_client.get(f"/admin/readers/signinlink/{link.pk}/change/").content.decode()
+    assert path.split("/")[-2] not in detail and link.token_hash not in detail
+
+
+def test_moderators_and_editors_see_no_readers_addresses(client, moderator):
+    make_reader("farah@example.com", display_name="Farah")
+    for url in ("/admin/readers/reader/", "/admin/readers/signinlink/"):
+        assert client.get(url).status_code == 403
+    assert "farah@example.com" not in client.get("/admin/").content.decode()
