@@ -85,7 +85,9 @@ def sign_in_link(request, token):
         else:
             response = redirect(signed_in.next_path or _account_url())
     # The token is in this page's address: no other site learns it from a Referer.
-    response["Referrer-Policy"] = "no-referrer"
+    # ("no-referrer" would also make the browser send "Origin: null" with the button's
+    # POST, which Django's CSRF check rightly refuses.)
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
