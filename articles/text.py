@@ -28,6 +28,7 @@ import re
 import unicodedata
 
 from django import forms
+from django.conf import settings
 
 # Removed from reader text: format (invisible), private-use and surrogate characters, and
 # control characters other than tab and newlines. The code points are listed rather than
@@ -183,3 +184,23 @@ def imitates(value: str, names: list[str]) -> str | None:
             if _run_together(run) in reserved:
                 return reserved[_run_together(run)]
     return None
+
+
+# Names a reader may not take, in a comment or as an account's display name: they would
+# pass for the newsroom's own voice. The site's name is added from settings.
+STAFF_NAMES = [
+    "moderator",
+    "moderators",
+    "editor",
+    "editors",
+    "admin",
+    "admins",
+    "administrator",
+    "administrators",
+    "staff",
+]
+
+
+def imitates_staff(value: str) -> str | None:
+    """The staff word (or the site's name) a reader's name reads as, if any."""
+    return imitates(value, [*STAFF_NAMES, settings.NEWSROOM_SITE_NAME])

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS
 
-from articles.text import ReaderEmailField, ReaderTextField, imitates
+from articles.text import ReaderEmailField, ReaderTextField, imitates_staff
 from comments.models import Comment, CommentReport
 from pagecache.placeholders import placeholder
 
@@ -37,25 +37,10 @@ def form_token(article_pk: int, issued_at: float | None = None) -> str:
     return signing.dumps({"a": article_pk, "t": issued, "n": nonce}, salt=TOKEN_SALT)
 
 
-# Names a reader may not take: they would pass for the newsroom's own voice. The site's
-# name is added from settings; look-alikes are caught by `articles.text.imitates`.
-STAFF_NAMES = [
-    "moderator",
-    "moderators",
-    "editor",
-    "editors",
-    "admin",
-    "admins",
-    "administrator",
-    "administrators",
-    "staff",
-]
-
-
 def refuse_staff_names(value: str) -> None:
     if len(value) > NAME_MAX_LENGTH:
         return  # refused as too long already; no need to read it word by word
-    if imitates(value, [*STAFF_NAMES, settings.NEWSROOM_SITE_NAME]):
+    if imitates_staff(value):
         raise forms.ValidationError(
             "Please choose another name: this one could be mistaken for the newsroom's staff.",
             code="staff_name",

@@ -72,6 +72,20 @@ def send_email(
 ) -> None:
     """Send one message through EMAIL_URL's server (files under the data folder when it
     is unset). Requests never send mail themselves: they queue this."""
+    deliver_email(to=to, subject=subject, body=body, html=html, headers=headers)
+
+
+def deliver_email(
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    html: str = "",
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Send one message now, for a job that builds its own: a message holding a secret
+    (a sign-in link) is sent by the job that made it, never queued as send_email's
+    arguments, which the task table would keep."""
     message = EmailMultiAlternatives(
         subject=subject,
         body=body,

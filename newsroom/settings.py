@@ -328,6 +328,7 @@ LOGGING = {
         },
         "comments.moderation": {"level": "INFO"},
         "jobs": {"level": "INFO"},
+        "readers": {"level": "INFO"},
         "django_redis.cache": {"filters": ["once_in_30_seconds"]},
     },
 }
@@ -392,3 +393,10 @@ if COMMENTS_IP_RETENTION_DAYS < 0:
 # window of this many seconds; repeats answered from the page cache do not count.
 SEARCH_RATE_LIMIT = env.int("SEARCH_RATE_LIMIT", default=30)
 SEARCH_RATE_WINDOW = env.int("SEARCH_RATE_WINDOW", default=60)
+
+# Readers sign in with a link sent by mail (readers/): it works once, within this many
+# minutes. Asking for links is limited per client network (an IPv6 /64, an IPv4 address):
+# this many in each window of so many seconds; more get a 429 page.
+READERS_SIGN_IN_LINK_MINUTES = env.int("READERS_SIGN_IN_LINK_MINUTES", default=30)
+READERS_SIGN_IN_RATE_LIMIT = env.int("READERS_SIGN_IN_RATE_LIMIT", default=5)
+READERS_SIGN_IN_RATE_WINDOW = env.int("READERS_SIGN_IN_RATE_WINDOW", default=600)

@@ -8,11 +8,49 @@ signed in by link: a reader's address is looked up here, never on the User row.
 """
 
 import hashlib
+import secrets
+import unicodedata
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from articles.text import skeleton
+
+# At most this many unused, unexpired links per address: asking again and again (from
+# many networks) cannot fill a reader's inbox.
+LIVE_LINKS_PER_ADDRESS = 5
+# The advisory lock class of "one address's sign-in links": issuing a link and using one
+# take it, so the cap is exact and two links used at once make one account.
+ADDRESS_LOCK = 1_303
+
+
+class NameTaken(Exception):
+    """Another reader's display name reads the same."""
+
+
+def name_key(display_name: str) -> str:
+    """What a display name looks like: look-alike letters, digits used for letters,
+    spacing and punctuation folded (articles.text.skeleton), then case-folded ("ß" is
+    "ss") and NFKC again. "Reader", "rEADER", "R e a d e r" and a Cyrillic "Rеader" have
+    one key. Empty for a name with no letters or digits."""
+    return unicodedata.normalize("NFKC", skeleton(display_name).casefold())
+
+
+def lock_address(email: str) -> None:
+    """Hold the address's lock until the transaction ends."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [ADDRESS_LOCK, email])
+
+
+class ReaderQuerySet(models.QuerySet):
+    def name_taken(self, key: str, *, excluding: "Reader | None" = None) -> bool:
+        taken = self.filter(name_key=key)
+        if excluding is not None:
+            taken = taken.exclude(pk=excluding.pk)
+        return bool(key) and taken.exists()
 
 
 class Reader(models.Model):
@@ -30,6 +68,8 @@ class Reader(models.Model):
     name_key = models.CharField(max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField("Joined", default=timezone.now)
 
+    objects = ReaderQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -43,15 +83,68 @@ class Reader(models.Model):
     def __str__(self) -> str:
         return self.display_name or f"Reader {self.pk}"
 
+    def save(self, *args, **kwargs) -> None:
+        # The key follows the name however the row is saved (a form, the admin, a factory).
+        self.name_key = name_key(self.display_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "display_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
+
+    def may_sign_in(self) -> bool:
+        """A link never signs in a staff or a disabled account, whatever row points to it."""
+        return self.user.is_active and not (self.user.is_staff or self.user.is_superuser)
+
+    def set_display_name(self, name: str) -> None:
+        """Raises NameTaken when another reader's name has the same key, also when that
+        reader took it a moment ago (the database's unique constraint says so)."""
+        self.display_name = name
+        try:
+            with transaction.atomic():
+                self.save(update_fields=["display_name"])
+        except IntegrityError as error:
+            if getattr(error.__cause__, "diag", None) and (
+                error.__cause__.diag.constraint_name == "reader_name_unique"
+            ):
+                raise NameTaken(name) from error
+            raise
+
 
 def token_hash(token: str) -> str:
     """What is stored of a sign-in token: its SHA-256. The database never holds a usable link."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def new_token() -> str:
+    """256 random bits, URL-safe: what a sign-in link carries. Only its hash is stored."""
+    return secrets.token_urlsafe(32)
+
+
 class SignInLinkQuerySet(models.QuerySet):
     def live(self, now=None) -> "SignInLinkQuerySet":
         return self.filter(used_at=None, expires_at__gt=now or timezone.now())
+
+    def issue(self, *, email: str, next_path: str = "") -> "tuple[SignInLink, str] | None":
+        """A new link for the address and its token, or None when the address already
+        has LIVE_LINKS_PER_ADDRESS live ones. Call it inside a transaction: the count
+        and the new row happen under the address's lock."""
+        lock_address(email)
+        now = timezone.now()
+        if self.live(now).filter(email=email).count() >= LIVE_LINKS_PER_ADDRESS:
+            return None
+        token = new_token()
+        link = self.create(
+            email=email,
+            token_hash=token_hash(token),
+            next_path=next_path,
+            created_at=now,
+            expires_at=now + timedelta(minutes=settings.READERS_SIGN_IN_LINK_MINUTES),
+        )
+        return link, token
+
+    def use_all(self, email: str, now: datetime) -> int:
+        """Spend every live link of an address: a sign-in with one retires the others."""
+        return self.live(now).filter(email=email).update(used_at=now)
 
 
 class SignInLink(models.Model):
@@ -72,3 +165,6 @@ class SignInLink(models.Model):
 
     def __str__(self) -> str:
         return f"Sign-in link for {self.email}"
+
+    def is_live(self, now=None) -> bool:
+        return self.used_at is None and self.expires_at > (now or timezone.now())
