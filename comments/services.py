@@ -28,6 +28,7 @@ from comments.rules import (
     sanctions_in_force,
 )
 from jobs.tasks import send_email
+from readers.models import SignInLink
 
 logger = logging.getLogger("comments.moderation")
 
@@ -420,6 +421,9 @@ def account_erase(*, account, keep_comments: bool) -> int:
                 status=Comment.Status.DELETED, author_name="", body="", held_reason="", **forgotten
             )
         ModerationEvent.objects.filter(actor=account).update(actor=None, previous_text="")
+        reader = getattr(account, "reader", None)
+        if reader is not None:
+            SignInLink.objects.filter(email=reader.email).delete()
         reader_key = f"user:{account.pk}"
         for report in CommentReport.objects.filter(reporter_key=reader_key):
             report.reporter_key = f"{ERASED_REPORTER_PREFIX}{report.pk}"

@@ -394,6 +394,9 @@ if COMMENTS_IP_RETENTION_DAYS < 0:
 SEARCH_RATE_LIMIT = env.int("SEARCH_RATE_LIMIT", default=30)
 SEARCH_RATE_WINDOW = env.int("SEARCH_RATE_WINDOW", default=60)
 
+# Where a page that needs a signed-in reader sends a visitor (staff sign in at the admin).
+LOGIN_URL = "readers:sign-in"
+
 # Readers sign in with a link sent by mail (readers/): it works once, within this many
 # minutes. Asking for links is limited per client network (an IPv6 /64, an IPv4 address):
 # this many in each window of so many seconds; more get a 429 page.

@@ -10,7 +10,7 @@ from django.test import Client
 
 from comments.models import Comment, CommentReport, ModerationEvent, Sanction
 from comments.services import FORMER_READER, comment_edit, comment_post, sanction_impose
-from readers.models import Reader
+from readers.models import Reader, SignInLink
 from tests.conftest import page_text
 from tests.factories import make_article, make_comments, make_reader, make_reply, make_staff
 
@@ -99,6 +99,7 @@ def test_erasing_keeps_the_comments_as_a_former_readers(reader, signed_in):
 
     assert response.status_code == 302
     assert not User.objects.filter(pk=user_pk).exists() and not Reader.objects.exists()
+    assert not SignInLink.objects.filter(email="ayesha@example.com").exists()
     comment.refresh_from_db()
     assert (comment.author_name, comment.author_email, comment.author) == (FORMER_READER, "", None)
     assert (comment.ip_address, comment.network, comment.reader_key) == (None, "", "")
