@@ -27,6 +27,7 @@ from comments.rules import (
     report_weight,
     sanctions_in_force,
 )
+from comments.signals import comment_published
 from jobs.tasks import send_email
 from readers.models import SignInLink
 
@@ -127,6 +128,7 @@ def comment_post(
         )
         if not reasons:
             thread.refresh_comment_count()
+            comment_published.send(sender=Comment, comment=comment)
     return Posted(comment, held=bool(reasons))
 
 
@@ -293,6 +295,8 @@ def comment_moderate(*, comment: Comment, action: str, actor, reason: str = "") 
             )
         )
         thread.refresh_comment_count()
+        if new_status == Comment.Status.VISIBLE:
+            comment_published.send(sender=Comment, comment=comment)
     return True
 
 

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "articles",
     "readers",
     "comments",
+    "notifications",
     "staff",
     "demo",
 ]
@@ -388,6 +389,10 @@ COMMENTS_READER_COOKIE_DAYS = env.int("COMMENTS_READER_COOKIE_DAYS", default=365
 COMMENTS_IP_RETENTION_DAYS = env.int("COMMENTS_IP_RETENTION_DAYS", default=90)
 if COMMENTS_IP_RETENTION_DAYS < 0:
     raise ImproperlyConfigured("COMMENTS_IP_RETENTION_DAYS must be 0 or more.")
+
+# Reply notifications: at most this many mails to one reader in any hour; replies past
+# it wait for the daily digest (never dropped).
+NOTIFY_MAX_PER_HOUR = env.int("NOTIFY_MAX_PER_HOUR", default=10)
 
 # Searches one client network (an IPv6 /64, an IPv4 address) may have rendered in each
 # window of this many seconds; repeats answered from the page cache do not count.

@@ -36,6 +36,7 @@ urlpatterns = [
     path("comments/", include("comments.urls")),
     path("account/", include(("comments.account_urls", "comments-account"))),
     path("account/", include("readers.urls")),
+    path("notifications/", include("notifications.urls")),
     path("media/<path:path>", media, name="media"),
     *crawler_urlpatterns,
     path("", include("articles.urls")),

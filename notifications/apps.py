@@ -1,0 +1,18 @@
+from datetime import timedelta
+
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = "Reply notifications"
+
+    def ready(self) -> None:
+        from comments.signals import comment_published
+        from jobs import schedule
+        from notifications import tasks
+
+        # Comments know nothing of notifications (they depend on no app built on them):
+        # they announce a published comment, and this app queues its own job.
+        comment_published.connect(tasks.queue_notify_reply, dispatch_uid="notifications.reply")
+        schedule.every(timedelta(days=1), tasks.send_digests)
