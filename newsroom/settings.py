@@ -74,7 +74,8 @@ except ValueError:
 SITE_URL = f"{_site.scheme}://{_site.netloc}"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin with the staff sign-in's second factor (staff.sites.StaffAdminSite).
+    "staff.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -85,6 +86,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "pagecache",
     "articles",
     "comments",
@@ -104,6 +107,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session gave a second factor, and which.
+    "django_otp.middleware.OTPMiddleware",
+    # A session without the second factor its user needs is signed out.
+    "staff.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Inside CSRF's middleware, so the CSRF cookie is set for the tokens it fills in.
@@ -298,6 +305,13 @@ AXES_LOCKOUT_TEMPLATE = "locked_out.html"
 CLIENT_IP_CALLABLE = "newsroom.http.client_ip"
 AXES_CLIENT_IP_CALLABLE = "newsroom.http.client_network_address"
 
+# A second factor (a TOTP code from a phone app) for staff sign-in: always for superusers,
+# for staff who turn it on, and for all staff when STAFF_REQUIRE_2FA is true (staff/twofactor.py).
+STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=False)
+# After wrong codes a device waits 1, 2, 4, 8... seconds before it checks another
+# (django-otp's default, stated here because a factor of 0 would switch it off).
+OTP_TOTP_THROTTLE_FACTOR = 1
+
 # Logs: one JSON object a line (python-json-logger) for a log shipper; LOG_FORMAT=plain
 # for reading by eye. Every request is logged by newsroom.requestlog, every moderation
 # action by comments.services.
@@ -328,6 +342,8 @@ LOGGING = {
 }
 
 NEWSROOM_SITE_NAME = env.str("NEWSROOM_SITE_NAME", default="Newsroom")
+# The name phone apps show beside a staff account's second factor.
+OTP_TOTP_ISSUER = NEWSROOM_SITE_NAME
 
 # Comment threads. Site-wide rules; sections may override moderation and auto-close.
 COMMENTS_DEFAULT_MODERATION = env.str("COMMENTS_DEFAULT_MODERATION", default="post")  # or "pre"
