@@ -307,10 +307,13 @@ AXES_CLIENT_IP_CALLABLE = "newsroom.http.client_network_address"
 
 # A second factor (a TOTP code from a phone app) for staff sign-in: always for superusers,
 # for staff who turn it on, and for all staff when STAFF_REQUIRE_2FA is true (staff/twofactor.py).
+# Wrong codes count toward the lock-out above, as wrong passwords do.
 STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=False)
 # After wrong codes a device waits 1, 2, 4, 8... seconds before it checks another
 # (django-otp's default, stated here because a factor of 0 would switch it off).
 OTP_TOTP_THROTTLE_FACTOR = 1
+# Superusers may delete a colleague's device (a lost phone) in the admin, never read its key.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Logs: one JSON object a line (python-json-logger) for a log shipper; LOG_FORMAT=plain
 # for reading by eye. Every request is logged by newsroom.requestlog, every moderation

@@ -45,7 +45,8 @@ def _enrolment(device) -> dict:
     qr = twofactor.enrolment_qr(device)
     return {
         # segno draws the code as one SVG path: no script, no external image (the CSP
-        # allows neither), and a white background for the admin's dark theme.
+        # allows neither), and a white background for the admin's dark theme. Safe to mark
+        # so: the markup is segno's, from path data and our fixed title, no account text.
         "qr_svg": mark_safe(
             qr.svg_inline(scale=4, light="#fff", svgclass="qr-code", title="QR code")
         ),
@@ -62,6 +63,8 @@ def sign_in_code(request, site):
     user = twofactor.pending_user(request)
     next_url = _next_url(request)
     if user is None:
+        if twofactor.PENDING_KEY in request.session:
+            messages.info(request, "Signing in took too long: enter your password again.")
         return redirect(f"{reverse('admin:login')}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")
     device = twofactor.confirmed_device(user)
     enrolling = device is None

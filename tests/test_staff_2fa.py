@@ -244,6 +244,7 @@ def test_the_code_page_needs_the_password_first_and_forgets_it_after_five_minute
     late = give_code(client, code_now(enrolled))
 
     assert late.status_code == 302 and late["Location"].startswith(LOGIN)
+    assert "took too long" in client.get(late["Location"]).content.decode()
     assert not signed_in(client)
 
 
@@ -333,6 +334,19 @@ def test_an_editor_turns_it_off_with_a_code_and_a_superuser_cannot(client, clock
     assert TOTPDevice.objects.filter(pk=chiefs_device.pk).exists()
 
 
+def test_a_superuser_deletes_a_colleagues_lost_device_but_never_reads_its_key(client, clock):
+    eda = editor()
+    lost = TOTPDevice.objects.create(user=eda, name="phone", confirmed=True)
+    force_login_verified(client, superuser())
+
+    page = client.get(f"/admin/otp_totp/totpdevice/{lost.pk}/change/").content.decode()
+    client.post(f"/admin/otp_totp/totpdevice/{lost.pk}/delete/", {"post": "yes"})
+
+    assert "phone" in page and lost.key not in page and "qrcode" not in page
+    assert not TOTPDevice.objects.filter(pk=lost.pk).exists()
+    assert sign_in(Client(), "eda")["Location"] == "/admin/", "back to the password alone"
+
+
 def test_turning_it_on_or_off_takes_a_csrf_token(clock):
     eda = editor()
     client = Client(enforce_csrf_checks=True)
@@ -344,12 +358,15 @@ def test_turning_it_on_or_off_takes_a_csrf_token(clock):
     assert not TOTPDevice.objects.filter(user=eda).exists()
 
 
-def test_a_superuser_session_made_without_the_code_is_signed_out(client):
-    """force_login stands for any session that skipped the code page."""
+def test_a_superuser_session_made_without_the_code_is_signed_out_on_the_site_too(client):
+    """force_login stands for any session that skipped the code page (one from before
+    the account needed a code)."""
+    draft = make_article(status=Article.Status.DRAFT)
     client.force_login(superuser())
 
-    assert client.get("/admin/").status_code == 302
+    assert client.get(draft.get_absolute_url()).status_code == 404, "no preview"
     assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302
 
 
 def test_createstaff_with_2fa_prints_an_otpauth_address_and_a_text_qr_code(monkeypatch, clock):
