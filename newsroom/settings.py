@@ -74,7 +74,8 @@ except ValueError:
 SITE_URL = f"{_site.scheme}://{_site.netloc}"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin with the staff sign-in's second factor (staff.sites.StaffAdminSite).
+    "staff.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -88,6 +89,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "jobs",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "pagecache",
     "articles",
     "readers",
@@ -109,6 +112,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session gave a second factor, and which.
+    "django_otp.middleware.OTPMiddleware",
+    # A session without the second factor its user needs is signed out.
+    "staff.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Inside CSRF's middleware, so the CSRF cookie is set for the tokens it fills in.
@@ -303,6 +310,16 @@ AXES_LOCKOUT_TEMPLATE = "locked_out.html"
 CLIENT_IP_CALLABLE = "newsroom.http.client_ip"
 AXES_CLIENT_IP_CALLABLE = "newsroom.http.client_network_address"
 
+# A second factor (a TOTP code from a phone app) for staff sign-in: always for superusers,
+# for staff who turn it on, and for all staff when STAFF_REQUIRE_2FA is true (staff/twofactor.py).
+# Wrong codes count toward the lock-out above, as wrong passwords do.
+STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=False)
+# After wrong codes a device waits 1, 2, 4, 8... seconds before it checks another
+# (django-otp's default, stated here because a factor of 0 would switch it off).
+OTP_TOTP_THROTTLE_FACTOR = 1
+# Superusers may delete a colleague's device (a lost phone) in the admin, never read its key.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 # Logs: one JSON object a line (python-json-logger) for a log shipper; LOG_FORMAT=plain
 # for reading by eye. Every request is logged by newsroom.requestlog, every moderation
 # action by comments.services.
@@ -335,6 +352,8 @@ LOGGING = {
 }
 
 NEWSROOM_SITE_NAME = env.str("NEWSROOM_SITE_NAME", default="Newsroom")
+# The name phone apps show beside a staff account's second factor.
+OTP_TOTP_ISSUER = NEWSROOM_SITE_NAME
 
 # Background jobs (jobs/): queued as rows in PostgreSQL by django-tasks' database backend,
 # run by `manage.py worker` (make run starts one beside gunicorn).

@@ -27,6 +27,7 @@ from tests.conftest import page_text
 from tests.factories import (
     bulk_stories,
     comment_form_data,
+    force_login_verified,
     make_article,
     make_comments,
     make_section,
@@ -200,7 +201,7 @@ def test_deleting_stories_from_the_admin_list_takes_their_pages_down_at_once(cli
     reader = Client()
     assert reader.get(story.get_absolute_url()).status_code == 200
     assert "Withdrawn story" in page_text(reader.get("/"))
-    client.force_login(User.objects.create_superuser("chief", password="pw"))
+    force_login_verified(client, User.objects.create_superuser("chief", password="pw"))
 
     # The admin's built-in "Delete selected": QuerySet.delete(), no model delete() call.
     client.post(

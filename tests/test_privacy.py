@@ -11,7 +11,7 @@ from django.utils import timezone
 from articles.ratelimit import network_of
 from comments import privacy
 from comments.models import Comment, CommentReport, Thread
-from tests.factories import make_article, make_staff
+from tests.factories import force_login_verified, make_article, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -194,7 +194,7 @@ def test_a_moderators_comment_pages_show_email_and_addresses(client, moderator, 
 
 def test_a_superuser_sees_reader_details(client, reported_comment, django_user_model):
     admin = django_user_model.objects.create_superuser("root", password="pw")
-    client.force_login(admin)
+    force_login_verified(client, admin)
 
     detail = client.get(f"/admin/comments/comment/{reported_comment.pk}/change/").content.decode()
 

@@ -1,3 +1,4 @@
+import io
 import os
 from getpass import getpass
 
@@ -7,6 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from staff import twofactor
 from staff.roles import ROLE_GROUPS
 
 
@@ -22,8 +24,15 @@ class Command(BaseCommand):
             metavar="VARIABLE",
             help="Read the password from this environment variable instead of prompting.",
         )
+        parser.add_argument(
+            "--2fa",
+            action="store_true",
+            dest="second_factor",
+            help="Sign-in takes a code from a phone app: print the app's enrolment address "
+            "and QR code here (always done when STAFF_REQUIRE_2FA is on).",
+        )
 
-    def handle(self, *args, username, role, email, password_from_env, **options):
+    def handle(self, *args, username, role, email, password_from_env, second_factor, **options):
         User = get_user_model()
         if User.objects.filter(username=username).exists():
             raise CommandError(f"A user called {username!r} already exists.")
@@ -38,6 +47,25 @@ class Command(BaseCommand):
         # The group and its permissions come from a data migration (staff 0001).
         user.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
         self.stdout.write(f"Created {role} {username!r}: sign in at /admin/.")
+        if second_factor or twofactor.second_factor_mandatory(user):
+            self.print_enrolment(user)
+
+    def print_enrolment(self, user) -> None:
+        """The account's second factor, printed for a phone app: an otpauth:// address
+        and a QR code drawn in text. The device counts from now on (the key is handed
+        over here, not on a web page), so the first sign-in already asks for a code."""
+        device = twofactor.device_issue(user)
+        self.stdout.write(
+            "\nSigning in takes a code from an authenticator app. Scan this QR code with "
+            "the app on the phone, or add the address or key by hand. (Lost it? A superuser "
+            "deletes the account's TOTP device in the admin; the next sign-in sets up a new "
+            "one.)\n"
+        )
+        drawing = io.StringIO()  # the command's stdout ends each write with a newline
+        twofactor.enrolment_qr(device).terminal(out=drawing, compact=True)
+        self.stdout.write(drawing.getvalue())
+        self.stdout.write(f"\nAddress: {device.config_url}")
+        self.stdout.write(f"Key: {twofactor.enrolment_key(device)}")
 
     def read_password(self, variable: str | None) -> str:
         if variable:
