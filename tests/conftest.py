@@ -108,6 +108,16 @@ def editor(client):
 
 
 @pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's signed-in superuser, with the second factor every superuser needs
+    given (staff.twofactor): without it the admin signs them out."""
+    from tests.factories import force_login_verified
+
+    force_login_verified(client, admin_user)
+    return client
+
+
+@pytest.fixture
 def moderator(client):
     """A moderator, signed in on `client`."""
     from tests.factories import make_staff
