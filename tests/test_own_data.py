@@ -131,3 +131,14 @@ def test_erasing_can_remove_the_comments_leaving_tombstones_above_replies(reader
     assert "An answer that stays." in text
     assert "Someone answered" not in text and "Nobody answered" not in text
     assert "Comments (1)" in text
+
+
+def test_the_account_page_leads_to_the_readers_mail_choices_data_and_erasing(signed_in):
+    page = signed_in.get("/account/").content.decode()
+    for address in (
+        "/notifications/",
+        "/account/download/comments.json",
+        "/account/download/comments.csv",
+        "/account/erase/",
+    ):
+        assert f'href="{address}"' in page
