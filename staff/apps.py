@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 
@@ -9,6 +11,12 @@ class StaffConfig(AppConfig):
 
     name = "staff"
     verbose_name = "Staff roles"
+
+    def ready(self) -> None:
+        from jobs import schedule
+        from staff import tasks
+
+        schedule.every(timedelta(days=1), tasks.erase_old_sign_in_records)
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

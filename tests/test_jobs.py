@@ -172,3 +172,24 @@ def test_the_worker_process_sends_queued_mail_and_stops_cleanly_on_term(smtp_ser
     assert worker.returncode == 0, output
     sent = DBTaskResult.objects.get(task_path="jobs.tasks.send_email")
     assert sent.status == "SUCCESSFUL"
+
+
+def test_sign_in_records_older_than_the_address_retention_are_erased(db, settings):
+    from axes.models import AccessFailureLog, AccessLog
+
+    from staff.tasks import erase_old_sign_in_records
+
+    settings.COMMENTS_IP_RETENTION_DAYS = 90
+    for name in ("old", "recent"):
+        AccessLog.objects.create(username=name, ip_address="203.0.113.9", user_agent="x")
+        AccessFailureLog.objects.create(username=name, ip_address="203.0.113.9", user_agent="x")
+    for model in (AccessLog, AccessFailureLog):
+        model.objects.filter(username="old").update(
+            attempt_time=timezone.now() - timedelta(days=91)
+        )
+
+    erased = erase_old_sign_in_records.call()
+
+    assert erased == {"AccessLog": 1, "AccessFailureLog": 1, "AccessAttempt": 0}
+    assert list(AccessLog.objects.values_list("username", flat=True)) == ["recent"]
+    assert list(AccessFailureLog.objects.values_list("username", flat=True)) == ["recent"]
