@@ -2,9 +2,12 @@
 
 Measures a static file (the ceiling: whitenoise through the same gunicorn), the seed
 story, a 2,000-comment story, home, a section, search for a common word (and its p99
-at one connection), a conditional GET answered 304 and posting comments; then the seed
-story and home again with the page cache off. Prints requests/s, p50/p99 latency,
-errors, each page's ratio to the static file and each worker's memory.
+at one connection), a conditional GET answered 304, the open-thread story for a stranger
+and for a signed-in reader, and posting comments (top level, a reply to a guest's
+comment, and a reply that notifies the reader it answers); then the seed story and home
+again with the page cache off. Prints requests/s, p50/p99 latency, errors, each page's
+ratio to the static file, the two ratios issue 13 asks of (signed-in to anonymous
+story; posting that notifies to posting that does not) and each worker's memory.
 """
 
 import os
@@ -26,6 +29,8 @@ DURATION = os.environ.get("BENCH_DURATION", "8s")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "16")
 SEED_STORY = "/news/1/malik-says-isi-chief-will-press-us-to-end-drone-strikes/"
 OPEN_STORY_PK = 10
+OPEN_STORY = f"/news/{OPEN_STORY_PK}/drones-sovereignty-and-the-price-of-silence/"
+BENCH_READER = "bench-reader@example.com"
 
 # One form token per comment (a form sends one comment), made with the server's key.
 POST_SCRIPT = """
@@ -35,7 +40,8 @@ request = function()
   counter = counter + 1
   local token = tokens[(counter - 1) %% #tokens + 1]
   local body = "csrfmiddlewaretoken=%(csrf)s&token=" .. token .. "&author_name=Bench&author_email="
-    .. "&website=&body=Benchmark+comment+number+" .. counter .. "+" .. math.random(1, 1000000000)
+    .. "&website=&parent=%(parent)s&body=Benchmark+comment+number+" .. counter .. "+"
+    .. math.random(1, 1000000000)
   return wrk.format("POST", "%(path)s", {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = "csrftoken=%(cookie)s",
@@ -104,12 +110,51 @@ def workers_memory(master: subprocess.Popen) -> list[float]:
     ]
 
 
-def posting_script(base: str) -> str:
+def bench_reader():
+    """A signed-in reader of the benchmark's own (made once), and a visible comment of
+    theirs and of a guest on the open story to reply to."""
+    from django.contrib.auth.models import User
+
+    from articles.models import Article
+    from comments.models import Comment, Thread
+    from readers.models import Reader
+
+    reader = Reader.objects.filter(email=BENCH_READER).first()
+    if reader is None:
+        user = User.objects.create_user("bench-reader")
+        reader = Reader.objects.create(user=user, email=BENCH_READER, display_name="Bench Reader")
+    thread, _ = Thread.objects.get_or_create(article=Article.objects.get(pk=OPEN_STORY_PK))
+    parents = {}
+    for author in (reader.user, None):
+        parents[author is not None] = Comment.objects.get_or_create(
+            thread=thread,
+            author=author,
+            body="A comment the benchmark replies to.",
+            defaults={"author_name": "Bench Reader" if author else "Bench Guest"},
+        )[0]
+    thread.refresh_comment_count()
+    return reader, parents[False], parents[True]
+
+
+def session_of(user) -> str:
+    """A session cookie signing `user` in, as a sign-in by link leaves it."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def posting_script(base: str, parent: int | str = "") -> str:
     from comments.forms import form_token
 
-    page = urllib.request.urlopen(
-        f"{base}/news/{OPEN_STORY_PK}/drones-sovereignty-and-the-price-of-silence/"
-    )
+    page = urllib.request.urlopen(base + OPEN_STORY)
     html = page.read().decode()
     cookie = SimpleCookie(page.headers["Set-Cookie"])["csrftoken"].value
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
@@ -124,6 +169,7 @@ def posting_script(base: str) -> str:
             "tokens": tokens,
             "cookie": cookie,
             "path": f"/comments/post/{OPEN_STORY_PK}/",
+            "parent": parent,
         }
     )
     script.close()
@@ -144,6 +190,7 @@ def main() -> None:
 
     from comments.models import Thread
 
+    reader, guest_comment, readers_comment = bench_reader()
     big = Thread.objects.filter(comment_count__gte=1900).select_related("article").first()
     if big is None:
         raise SystemExit("no 2,000-comment thread: run manage.py generate_demo first")
@@ -177,7 +224,14 @@ def main() -> None:
         etag = urllib.request.urlopen(base + SEED_STORY).headers["ETag"]
         rows.append(("seed story, 304", wrk(base + SEED_STORY, headers=[f"If-None-Match: {etag}"])))
         rows.append(("search, 1 connection", wrk(base + pages[4][1], connections="1")))
+        rows.append(("open story, anonymous", wrk(base + OPEN_STORY)))
+        signed_in = [f"Cookie: {session_of(reader.user)}"]
+        rows.append(("open story, signed-in reader", wrk(base + OPEN_STORY, headers=signed_in)))
         rows.append(("post a comment", wrk(base + "/", script=posting_script(base))))
+        replies = posting_script(base, guest_comment.pk)
+        rows.append(("reply, notifies nobody", wrk(base + "/", script=replies)))
+        replies = posting_script(base, readers_comment.pk)
+        rows.append(("reply, notifies a reader", wrk(base + "/", script=replies)))
         memory = workers_memory(master)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -200,6 +254,15 @@ def main() -> None:
             f"| {name:<32} | {r['rate']:>8.0f} | {r['p50'] or '-':>8} | {r['p99'] or '-':>8} "
             f"| {r['errors']:>6} | {r['rate'] / ceiling:>8.2f} |"
         )
+    rate = {name: r["rate"] for name, r in rows}
+    print(
+        "\nsigned-in story / anonymous story: "
+        f"{rate['open story, signed-in reader'] / rate['open story, anonymous']:.2f} (goal ≥ 0.5)"
+    )
+    print(
+        "reply that notifies / reply that does not: "
+        f"{rate['reply, notifies a reader'] / rate['reply, notifies nobody']:.2f} (goal ≥ 0.9)"
+    )
     print(f"\nworker memory (RSS, MB): {memory}")
 
 
