@@ -234,7 +234,7 @@ class WatchedWordAdmin(admin.ModelAdmin):
 
 @admin.register(SectionPolicy)
 class SectionPolicyAdmin(admin.ModelAdmin):
-    list_display = ["section", "moderation", "close_after_days"]
+    list_display = ["section", "who_may_comment", "moderation", "close_after_days"]
     list_select_related = ["section"]
 
 

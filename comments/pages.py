@@ -4,7 +4,8 @@
 - A thread's state and count show on its story's page and in lists of stories; a
   comment shows on its story's page; a section's policy on every story of the section.
 - A thread that closes by itself changes its story's page at that moment.
-- The comment form's one-time token is a per-visitor placeholder in cached pages.
+- The comment form's one-time token is a per-visitor placeholder in cached pages; so is
+  who the form posts as (`comments.identity`).
 """
 
 from datetime import datetime, timedelta
@@ -53,6 +54,7 @@ def stories_close_at(scopes) -> dict[str, datetime]:
 
 
 def register() -> None:
+    from comments import identity
     from comments.forms import form_token
     from comments.models import Comment, SectionPolicy, Thread
     from pagecache import placeholders, registry, versions
@@ -63,3 +65,4 @@ def register() -> None:
     registry.watch(SectionPolicy, policy_pages)
     versions.changes_by_itself(stories_close_at)
     placeholders.register("form-token", lambda request, story_pk: form_token(story_pk))
+    identity.register()

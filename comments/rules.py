@@ -2,8 +2,8 @@
 `CommentModerator`; this is the same idea).
 
 `CommentRules.for_story(story)` answers, for that story's thread: is it open, when does
-it close by itself, why would a new comment wait for a moderator, and may this author
-post now. The section's policy (or the site's defaults) is always applied: views,
+it close by itself, who may comment, why would a new comment wait for a moderator, and
+may this author post now. The section's policy (or the site's defaults) is always applied: views,
 template tags, the admin and the services ask this object and never recompute a rule.
 """
 
@@ -17,6 +17,9 @@ from django.utils import timezone
 
 from articles.models import Article
 from comments.models import Comment, ModerationEvent, SectionPolicy, Thread, WatchedWord
+from comments.readers import signed_in_reader
+
+WhoMayComment = SectionPolicy.WhoMayComment
 
 LINK = re.compile(r"(?:https?://|www\.)\S", re.IGNORECASE)
 
@@ -42,6 +45,19 @@ class CommentUnavailable(Exception):
     """The comment replied to or reported is not in this thread, or not visible."""
 
 
+class CommentsOff(Exception):
+    """Nobody may comment in this section: nothing is saved."""
+
+
+class SignInRequired(Exception):
+    """Only signed-in readers may comment in this section: nothing is saved."""
+
+
+class DisplayNameNeeded(Exception):
+    """A signed-in reader comments under their display name, and has none yet: they
+    choose one on their account page first. Nothing is saved."""
+
+
 def close_after_days(own: SectionPolicy | None) -> int | None:
     """Days after publication when a section's threads close by themselves: its own
     policy's, else the site's; None when they never do."""
@@ -55,6 +71,7 @@ class CommentRules:
     thread: Thread
     premoderated: bool
     close_after_days: int | None
+    who_may_comment: str = WhoMayComment.ANYONE
 
     @classmethod
     def for_story(cls, article: Article, thread: Thread | None = None) -> "CommentRules":
@@ -72,6 +89,7 @@ class CommentRules:
             thread=thread,
             premoderated=moderation == SectionPolicy.Moderation.PRE,
             close_after_days=close_after_days(own),
+            who_may_comment=(own and own.who_may_comment) or settings.COMMENTS_WHO_MAY_COMMENT,
         )
 
     # Is it open, and until when?
@@ -103,6 +121,40 @@ class CommentRules:
     def check_open(self) -> None:
         if not self.is_open():
             raise ThreadClosed
+
+    # Who may comment?
+
+    @property
+    def comments_off(self) -> bool:
+        return self.who_may_comment == WhoMayComment.NOBODY
+
+    @property
+    def signed_in_only(self) -> bool:
+        return self.who_may_comment == WhoMayComment.SIGNED_IN
+
+    def takes_comments(self) -> bool:
+        """Does the thread take new comments and replies from someone? (Reports are
+        taken from anyone while the thread is open, whoever may comment.)"""
+        return self.is_open() and not self.comments_off
+
+    def check_may_comment(self, user) -> None:
+        """May this visitor (a user, or None for a guest) comment here? Raises CommentsOff,
+        SignInRequired, or DisplayNameNeeded for a signed-in reader without a name."""
+        if self.comments_off:
+            raise CommentsOff
+        signed_in = user is not None and user.is_authenticated
+        if self.signed_in_only and not signed_in:
+            raise SignInRequired
+        reader = signed_in_reader(user)
+        if reader is not None and not reader.display_name:
+            raise DisplayNameNeeded
+
+    def may_comment(self, user) -> bool:
+        try:
+            self.check_may_comment(user)
+        except (CommentsOff, SignInRequired, DisplayNameNeeded):
+            return False
+        return True
 
     # Would a new comment wait for a moderator?
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from articles.models import Article
 from articles.ratelimit import network_of
 from comments.models import Comment, CommentReport, ModerationEvent, Thread
+from comments.readers import signed_in_reader
 from comments.rules import CommentRules, CommentUnavailable, UnknownAddress
 
 logger = logging.getLogger("comments.moderation")
@@ -79,12 +80,17 @@ def comment_post(
 
     `reader_key` is the identity the site issued the reader (see comments.readers); it
     is what a moderator's approval trusts, never the typed email; `author` the signed-in
-    account, if any."""
+    account, if any. A signed-in reader comments as their account says: their display
+    name and address, whatever name and email came with the form."""
     network = network_of(ip)
+    reader = signed_in_reader(author)
+    if reader is not None:
+        author_name, author_email = reader.display_name, reader.email
     with transaction.atomic():
         thread = _locked_thread(article)
         rules = CommentRules.for_story(article, thread)
         rules.check_open()
+        rules.check_may_comment(author)
         # Before the one-time form check: the same form sending the same text twice
         # (a double click) shows the comment it sent; sending other text is a replay.
         written = {"author_name": author_name, "author_email": author_email, "body": body}
