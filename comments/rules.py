@@ -3,8 +3,9 @@
 
 `CommentRules.for_story(story)` answers, for that story's thread: is it open, when does
 it close by itself, who may comment, why would a new comment wait for a moderator, and
-may this author post now. The section's policy (or the site's defaults) is always applied: views,
-template tags, the admin and the services ask this object and never recompute a rule.
+may this author post now. The section's policy (or the site's defaults) is always
+applied: views, template tags, the admin and the services ask this object and never
+recompute a rule.
 """
 
 import re

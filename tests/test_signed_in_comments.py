@@ -216,6 +216,20 @@ def test_a_reader_without_a_display_name_is_sent_to_choose_one_and_nothing_is_sa
     assert DISPLAY_NAME_NEEDED in page_text(client.get(article.get_absolute_url()))
 
 
+def test_a_readers_form_sent_back_with_errors_still_posts_as_them():
+    article = story_where(ANYONE)
+    client = signed_in(reader_named("Farah"))
+
+    response = post(client, article, body="x")
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Your comment is too short" in html
+    assert "Commenting as <strong>Farah</strong>" in html
+    assert GUEST_NAME_FIELD not in html
+    assert not Comment.objects.exists()
+
+
 @pytest.mark.parametrize(
     "typed",
     ["Farah Khan", "farah khan", "FARAH KHAN", "FarahKhan", "F a r a h  K h a n", "Fаrаh Khаn"],
