@@ -242,7 +242,13 @@ class WatchedWordAdmin(admin.ModelAdmin):
 
 @admin.register(SectionPolicy)
 class SectionPolicyAdmin(admin.ModelAdmin):
-    list_display = ["section", "moderation", "close_after_days", "hold_new_commenters"]
+    list_display = [
+        "section",
+        "who_may_comment",
+        "moderation",
+        "close_after_days",
+        "hold_new_commenters",
+    ]
     list_select_related = ["section"]
 
 

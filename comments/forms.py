@@ -8,6 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 
 from articles.text import ReaderEmailField, ReaderTextField, imitates_staff
 from comments.models import Comment, CommentReport
+from comments.readers import is_readers_name
 from pagecache.placeholders import placeholder
 
 BODY_MIN_LENGTH = 2
@@ -47,6 +48,22 @@ def refuse_staff_names(value: str) -> None:
         )
 
 
+def refuse_readers_names(value: str) -> None:
+    """A reader's display name belongs to their account: typed by anyone else (in any
+    case, spacing or look-alike letters) it is refused."""
+    if len(value) > NAME_MAX_LENGTH:
+        return
+    if is_readers_name(value):
+        raise forms.ValidationError(
+            "Please choose another name: a reader with an account uses this one.",
+            code="readers_name",
+        )
+
+
+# What a guest types to say who they are; a signed-in reader's account says it instead.
+IDENTITY_FIELDS = ("author_name", "author_email")
+
+
 def comment_body_field() -> ReaderTextField:
     """A comment's text, as written and as edited. Reader text is cleaned (NFKC, no
     invisible or private-use characters) before the length limits, the rules and storage
@@ -84,11 +101,20 @@ class CommentForm(forms.ModelForm):
         help_texts = {"author_email": "Never shown on the site."}
         field_classes = {"author_name": ReaderTextField, "author_email": ReaderEmailField}
 
-    def __init__(self, *args, article, **kwargs):
+    def __init__(self, *args, article, reader=None, **kwargs):
+        """`reader`: the signed-in reader's account (comments.readers.signed_in_reader),
+        whose comment goes under their display name: their form has no name or email.
+        `article` None: a guest's identity fields alone, for the `comment-identity`
+        placeholder (comments.identity)."""
         super().__init__(*args, **kwargs)
         self.article = article
-        self.fields["author_name"].validators.append(refuse_staff_names)
-        if not self.is_bound:
+        self.reader = reader
+        if reader is not None:
+            for name in IDENTITY_FIELDS:
+                del self.fields[name]
+        else:
+            self.fields["author_name"].validators += [refuse_staff_names, refuse_readers_names]
+        if not self.is_bound and article is not None:
             # Cached pages are shared: each response gets a fresh token in its place,
             # so the timing check stays exact and no two readers share a one-time number.
             self.initial["token"] = placeholder("form-token", article.pk)
@@ -105,6 +131,12 @@ class CommentForm(forms.ModelForm):
             raise forms.ValidationError(EXPIRED_MESSAGE, code=EXPIRED)
         cleaned["form_nonce"] = token["n"]
         return cleaned
+
+    def identity_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in IDENTITY_FIELDS if name in self.fields]
+
+    def other_visible_fields(self) -> list[forms.BoundField]:
+        return [field for field in self.visible_fields() if field.name not in IDENTITY_FIELDS]
 
     def token_payload(self, token: str) -> dict | None:
         """The form's signed note, when it is ours, whole and for this story."""

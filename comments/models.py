@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -16,8 +18,21 @@ class SectionPolicy(models.Model):
         POST = "post", "Post-moderated: comments show at once"
         PRE = "pre", "Pre-moderated: comments wait for a moderator"
 
+    class WhoMayComment(models.TextChoices):
+        SITE_DEFAULT = "", "Site default"
+        ANYONE = "anyone", "Anyone: guests too"
+        SIGNED_IN = "signed-in", "Signed-in readers only"
+        NOBODY = "nobody", "Nobody: comments are off"
+
     section = models.OneToOneField(
         Section, verbose_name="Section", on_delete=models.CASCADE, related_name="comment_policy"
+    )
+    who_may_comment = models.CharField(
+        "Who may comment",
+        max_length=10,
+        choices=WhoMayComment.choices,
+        blank=True,
+        help_text="Reports are taken from anyone whatever this says.",
     )
     moderation = models.CharField(
         "Moderation", max_length=10, choices=Moderation.choices, blank=True
@@ -110,6 +125,14 @@ class Thread(models.Model):
 class CommentQuerySet(models.QuerySet):
     def visible(self) -> "CommentQuerySet":
         return self.filter(status=Comment.Status.VISIBLE)
+
+    def written_by(self, user) -> "CommentQuerySet":
+        """The comments a signed-in account posted."""
+        return self.filter(author=user)
+
+    def for_their_author(self) -> "CommentQuerySet":
+        """Newest first, with what their author's list shows of each story."""
+        return self.select_related("thread__article").order_by("-created_at", "-pk")
 
 
 def queue_ordering() -> list:
@@ -238,10 +261,36 @@ class Comment(models.Model):
         who = self.author_name or "Anonymous"
         return f"{who} on {self.created_at:%Y-%m-%d %H:%M}"
 
+    def edit_deadline(self):
+        """Until when its signed-in author may change its text."""
+        return self.created_at + timedelta(minutes=settings.COMMENTS_EDIT_MINUTES)
+
+    @property
+    def author_may_edit(self) -> bool:
+        """Its author may still change it: within the edit window, and not removed or
+        deleted (the thread being open is checked when they send the change)."""
+        return self.author_may_delete and timezone.now() < self.edit_deadline()
+
+    @property
+    def author_may_delete(self) -> bool:
+        return self.status in (Comment.Status.VISIBLE, Comment.Status.PENDING)
+
+    def status_for_author(self) -> str:
+        """The status as the comment's author reads it on their own list."""
+        return AUTHOR_STATUS[self.status]
+
     def reply_position(self) -> tuple["Comment | None", "Comment | None", int]:
         """(parent, root, depth) for a reply to this comment, kept within MAX_DEPTH."""
         parent = self if self.depth < MAX_DEPTH else self.parent
         return parent, parent.root or parent, parent.depth + 1
+
+
+AUTHOR_STATUS = {
+    Comment.Status.VISIBLE: "Visible",
+    Comment.Status.PENDING: "Awaiting review",
+    Comment.Status.DELETED: "Deleted by you",
+    Comment.Status.REMOVED: "Removed",
+}
 
 
 class CommentReport(models.Model):

@@ -4,7 +4,8 @@
 - A thread's state and count show on its story's page and in lists of stories; a
   comment shows on its story's page; a section's policy on every story of the section.
 - A thread that closes by itself changes its story's page at that moment.
-- The comment form's one-time token is a per-visitor placeholder in cached pages.
+- The comment form's one-time token is a per-visitor placeholder in cached pages; so is
+  who the form posts as (`comments.identity`).
 - A story page's thread parameters have one address each: a comment page past the last,
   or a Reply link to a comment readers cannot reply to, is sent to the page that is.
 """
@@ -76,6 +77,7 @@ def story_page_query(scopes: Sequence[str], query: Mapping[str, str]) -> dict[st
 
 
 def register() -> None:
+    from comments import identity
     from comments.forms import form_token
     from comments.models import Comment, SectionPolicy, Thread
     from pagecache import addresses, placeholders, registry, versions
@@ -87,3 +89,4 @@ def register() -> None:
     versions.changes_by_itself(stories_close_at)
     placeholders.register("form-token", lambda request, story_pk: form_token(story_pk))
     addresses.register(story_page_query)
+    identity.register()

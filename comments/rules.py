@@ -2,9 +2,10 @@
 `CommentModerator`; this is the same idea).
 
 `CommentRules.for_story(story)` answers, for that story's thread: is it open, when does
-it close by itself, why would a new comment wait for a moderator, and may this author
-post now. The section's policy (or the site's defaults) is always applied: views,
-template tags, the admin and the services ask this object and never recompute a rule.
+it close by itself, who may comment, why would a new comment wait for a moderator, and
+may this author post now. The section's policy (or the site's defaults) is always
+applied: views, template tags, the admin and the services ask this object and never
+recompute a rule.
 """
 
 import re
@@ -26,6 +27,9 @@ from comments.models import (
     Thread,
     WatchedWord,
 )
+from comments.readers import signed_in_reader
+
+WhoMayComment = SectionPolicy.WhoMayComment
 
 LINK = re.compile(r"(?:https?://|www\.)\S", re.IGNORECASE)
 
@@ -68,6 +72,19 @@ class AccountSanctioned(Exception):
             until = date_format(timezone.localtime(self.sanction.ends_at), "DATETIME_FORMAT")
             return f"Your account may not comment until {until}. Reason: {self.sanction.reason}"
         return f"Your account may no longer comment. Reason: {self.sanction.reason}"
+
+
+class CommentsOff(Exception):
+    """Nobody may comment in this section: nothing is saved."""
+
+
+class SignInRequired(Exception):
+    """Only signed-in readers may comment in this section: nothing is saved."""
+
+
+class DisplayNameNeeded(Exception):
+    """A signed-in reader comments under their display name, and has none yet: they
+    choose one on their account page first. Nothing is saved."""
 
 
 def close_after_days(own: SectionPolicy | None) -> int | None:
@@ -138,6 +155,7 @@ class CommentRules:
     premoderated: bool
     close_after_days: int | None
     holds_new_commenters: bool = False
+    who_may_comment: str = WhoMayComment.ANYONE
 
     @classmethod
     def for_story(cls, article: Article, thread: Thread | None = None) -> "CommentRules":
@@ -156,6 +174,7 @@ class CommentRules:
             premoderated=moderation == SectionPolicy.Moderation.PRE,
             close_after_days=close_after_days(own),
             holds_new_commenters=bool(own and own.hold_new_commenters),
+            who_may_comment=(own and own.who_may_comment) or settings.COMMENTS_WHO_MAY_COMMENT,
         )
 
     # Is it open, and until when?
@@ -187,6 +206,40 @@ class CommentRules:
     def check_open(self) -> None:
         if not self.is_open():
             raise ThreadClosed
+
+    # Who may comment?
+
+    @property
+    def comments_off(self) -> bool:
+        return self.who_may_comment == WhoMayComment.NOBODY
+
+    @property
+    def signed_in_only(self) -> bool:
+        return self.who_may_comment == WhoMayComment.SIGNED_IN
+
+    def takes_comments(self) -> bool:
+        """Does the thread take new comments and replies from someone? (Reports are
+        taken from anyone while the thread is open, whoever may comment.)"""
+        return self.is_open() and not self.comments_off
+
+    def check_may_comment(self, user) -> None:
+        """May this visitor (a user, or None for a guest) comment here? Raises CommentsOff,
+        SignInRequired, or DisplayNameNeeded for a signed-in reader without a name."""
+        if self.comments_off:
+            raise CommentsOff
+        signed_in = user is not None and user.is_authenticated
+        if self.signed_in_only and not signed_in:
+            raise SignInRequired
+        reader = signed_in_reader(user)
+        if reader is not None and not reader.display_name:
+            raise DisplayNameNeeded
+
+    def may_comment(self, user) -> bool:
+        try:
+            self.check_may_comment(user)
+        except (CommentsOff, SignInRequired, DisplayNameNeeded):
+            return False
+        return True
 
     # Would a new comment wait for a moderator?
 

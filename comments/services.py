@@ -19,6 +19,7 @@ from articles.models import Article
 from articles.ratelimit import network_of
 from comments.models import Comment, CommentReport, ModerationEvent, Sanction, Thread
 from comments.privacy import ERASED_KEY_PREFIX as ERASED_REPORTER_PREFIX
+from comments.readers import signed_in_reader
 from comments.rules import (
     CommentRules,
     CommentUnavailable,
@@ -93,12 +94,17 @@ def comment_post(
 
     `reader_key` is the identity the site issued the reader (see comments.readers); it
     is what a moderator's approval trusts, never the typed email; `author` the signed-in
-    account, if any."""
+    account, if any. A signed-in reader comments as their account says: their display
+    name and address, whatever name and email came with the form."""
     network = network_of(ip)
+    reader = signed_in_reader(author)
+    if reader is not None:
+        author_name, author_email = reader.display_name, reader.email
     with transaction.atomic():
         thread = _locked_thread(article)
         rules = CommentRules.for_story(article, thread)
         rules.check_open()
+        rules.check_may_comment(author)
         # Before the one-time form check: the same form sending the same text twice
         # (a double click) shows the comment it sent; sending other text is a replay.
         written = {"author_name": author_name, "author_email": author_email, "body": body}
@@ -149,10 +155,6 @@ def _authors_comment(comment_id: int, author) -> tuple[Comment, CommentRules]:
     return comment, rules
 
 
-def edit_deadline(comment: Comment):
-    return comment.created_at + timedelta(minutes=settings.COMMENTS_EDIT_MINUTES)
-
-
 def comment_edit(*, comment_id: int, author, body: str) -> Posted:
     """A signed-in author changes their comment's text within COMMENTS_EDIT_MINUTES. The
     new text goes through the hold rules like a new comment (a held comment stays held
@@ -161,7 +163,7 @@ def comment_edit(*, comment_id: int, author, body: str) -> Posted:
         comment, rules = _authors_comment(comment_id, author)
         sanctions = sanctions_in_force(author)
         rules.check_not_sanctioned(sanctions)
-        if timezone.now() > edit_deadline(comment):
+        if timezone.now() > comment.edit_deadline():
             raise EditWindowClosed
         if body == comment.body:
             return Posted(comment, held=comment.status != Comment.Status.VISIBLE)

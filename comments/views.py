@@ -4,11 +4,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from articles.models import Article
 from comments import export
@@ -21,13 +24,17 @@ from comments.forms import (
 )
 from comments.listing import comment_page_number
 from comments.models import Comment, ModerationEvent
-from comments.readers import Reader, reader_of
+from comments.readers import Reader, reader_of, signed_in_reader
 from comments.rules import (
     AccountSanctioned,
+    CommentRules,
+    CommentsOff,
     CommentUnavailable,
+    DisplayNameNeeded,
     EditWindowClosed,
     Flooding,
     FormAlreadyUsed,
+    SignInRequired,
     ThreadClosed,
     UnknownAddress,
 )
@@ -39,7 +46,6 @@ from comments.services import (
     comment_moderate,
     comment_post,
     comment_report,
-    edit_deadline,
     thread_close,
     thread_reopen,
 )
@@ -47,6 +53,15 @@ from comments.services import (
 # Refusals for spam signals say nothing about which rule caught them.
 NEUTRAL_REFUSAL = "Your comment could not be posted. Please wait a moment and try again."
 CLOSED = "Comments are closed on this story; your comment was not saved."
+COMMENTS_OFF = "Comments are off for this section; your comment was not saved."
+SIGN_IN_REQUIRED = (
+    "Only signed-in readers may comment on this story: sign in to comment. "
+    "Your comment was not saved."
+)
+DISPLAY_NAME_NEEDED = (
+    "Choose a display name first: your comments are shown under it. Your comment was not saved."
+)
+YOUR_COMMENTS_PER_PAGE = 20
 
 
 def client_ip(request) -> str | None:
@@ -69,12 +84,28 @@ def _story_with_form(request, article, form):
     return render(request, "articles/article_detail.html", context, status=400)
 
 
+def _may_not_comment(request, article, refusal: Exception):
+    """Who may comment refused this visitor: say why, and where to go instead."""
+    if isinstance(refusal, DisplayNameNeeded):
+        messages.error(request, DISPLAY_NAME_NEEDED)
+        return redirect("readers:account")
+    signing_in_helps = isinstance(refusal, SignInRequired)
+    messages.error(request, SIGN_IN_REQUIRED if signing_in_helps else COMMENTS_OFF)
+    return redirect(f"{article.get_absolute_url()}#comments")
+
+
 @require_POST
 def post_comment(request, article_pk):
     article = get_object_or_404(
-        Article.objects.published().select_related("section"), pk=article_pk
+        Article.objects.published().select_related("section__comment_policy"), pk=article_pk
     )
-    form = CommentForm(request.POST, article=article)
+    # Before the form: whoever may not comment here is told so, whatever they sent.
+    # (comment_post asks again under the thread's lock.)
+    try:
+        CommentRules.for_story(article).check_may_comment(request.user)
+    except (CommentsOff, SignInRequired, DisplayNameNeeded) as refusal:
+        return _may_not_comment(request, article, refusal)
+    form = CommentForm(request.POST, article=article, reader=signed_in_reader(request.user))
     if not form.is_valid():
         if form.refused:
             messages.error(request, NEUTRAL_REFUSAL)
@@ -85,8 +116,8 @@ def post_comment(request, article_pk):
         posted = comment_post(
             article=article,
             parent_id=form.cleaned_data["parent"],
-            author_name=form.cleaned_data["author_name"],
-            author_email=form.cleaned_data["author_email"],
+            author_name=form.cleaned_data.get("author_name", ""),
+            author_email=form.cleaned_data.get("author_email", ""),
             body=form.cleaned_data["body"],
             ip=client_ip(request),
             reader_key=reader.key,
@@ -103,6 +134,8 @@ def post_comment(request, article_pk):
     except ThreadClosed:
         messages.error(request, CLOSED)
         return redirect(article)
+    except (CommentsOff, SignInRequired, DisplayNameNeeded) as refusal:
+        return _may_not_comment(request, article, refusal)
     except (Flooding, UnknownAddress):
         messages.error(request, NEUTRAL_REFUSAL)
         return redirect(article)
@@ -138,6 +171,30 @@ def _comment_or_404(comment_pk) -> Comment:
         pk=comment_pk,
         thread__article__in=Article.objects.published(),
     )
+
+
+@never_cache
+@require_GET
+def your_comments(request):
+    """A signed-in reader's own comments, newest first, whatever their status: their page
+    alone, never kept by a cache."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse("readers:sign-in"))
+    comments = Comment.objects.written_by(request.user).for_their_author()
+    page = Paginator(comments, YOUR_COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "comments/your_comments.html", {"page": page})
+
+
+@require_GET
+def go_to_comment(request, comment_pk):
+    """To a comment's place in its thread: the page of the thread it is on. A comment
+    readers do not see takes its author to the thread, anyone else nowhere."""
+    comment = _comment_or_404(comment_pk)
+    if comment.status == Comment.Status.VISIBLE:
+        return redirect(comment_url(comment))
+    if request.user.is_authenticated and comment.author_id == request.user.pk:
+        return redirect(f"{comment.thread.article.get_absolute_url()}#comments")
+    raise Http404("No such comment.")
 
 
 @require_POST
@@ -252,7 +309,7 @@ def _own_comment_or_404(request, comment_pk) -> Comment:
 def edit_comment(request, comment_pk):
     comment = _own_comment_or_404(request, comment_pk)
     article = comment.thread.article
-    deadline = edit_deadline(comment)
+    deadline = comment.edit_deadline()
     form = CommentEditForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
         try:

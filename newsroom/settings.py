@@ -372,8 +372,16 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Newsroom <newsroom@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Comment threads. Site-wide rules; sections may override moderation and auto-close.
+# Comment threads. Site-wide rules; sections may override who may comment, moderation
+# and auto-close.
 COMMENTS_DEFAULT_MODERATION = env.str("COMMENTS_DEFAULT_MODERATION", default="post")  # or "pre"
+# "anyone" (guests too), "signed-in" (readers with an account) or "nobody". Reports are
+# taken from anyone whatever this says.
+COMMENTS_WHO_MAY_COMMENT = env.str("COMMENTS_WHO_MAY_COMMENT", default="anyone")
+if COMMENTS_WHO_MAY_COMMENT not in ("anyone", "signed-in", "nobody"):
+    raise ImproperlyConfigured(
+        "COMMENTS_WHO_MAY_COMMENT must be one of: anyone, signed-in, nobody."
+    )
 COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=None)  # unset: never
 COMMENTS_PER_PAGE = env.int("COMMENTS_PER_PAGE", default=50)  # top-level comments per page
 COMMENTS_REPORT_THRESHOLD = env.int("COMMENTS_REPORT_THRESHOLD", default=3)

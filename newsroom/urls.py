@@ -33,7 +33,8 @@ def media(request, path):
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
-    path("comments/", include("comments.urls")),
+    # Before the readers' account pages: /account/comments/ is the comments app's.
+    path("", include("comments.urls")),
     path("account/", include(("comments.account_urls", "comments-account"))),
     path("account/", include("readers.urls")),
     path("notifications/", include("notifications.urls")),

@@ -147,3 +147,20 @@ def test_an_author_deletes_a_comment_and_a_tombstone_stays_above_its_replies(rea
     assert "This comment was deleted by its author." in text
     assert "Taken back soon." not in text and "A reply that stays." in text
     assert signed_in.post(f"/comments/{comment.pk}/delete/").status_code == 404, "gone already"
+
+
+def test_your_comments_offers_edit_in_the_window_and_delete_until_gone(reader, signed_in):
+    fresh = comment_of(reader, body="Fresh.")
+    with time_machine.travel(timezone.now() - timedelta(hours=1)):
+        old = comment_of(reader, body="Old.")
+    gone = comment_of(reader, body="Gone.")
+    signed_in.post(f"/comments/{gone.pk}/delete/")
+
+    page = signed_in.get("/account/comments/").content.decode()
+
+    assert f'href="/comments/{fresh.pk}/edit/"' in page
+    assert f'href="/comments/{fresh.pk}/delete/"' in page
+    assert f'href="/comments/{old.pk}/edit/"' not in page, "past the edit window"
+    assert f'href="/comments/{old.pk}/delete/"' in page
+    assert f'href="/comments/{gone.pk}/delete/"' not in page
+    assert "Deleted by you" in page

@@ -80,7 +80,7 @@ def test_a_ban_says_so_and_a_suspension_ends_by_itself(mod):
 
 
 def test_the_service_refuses_a_sanctioned_account_whatever_the_view(mod):
-    reader = make_reader()
+    reader = make_reader(display_name="Banned")
     impose(reader.user, Sanction.Kind.BAN, mod)
     with pytest.raises(AccountSanctioned):
         posted(make_article(), f"user:{reader.user.pk}", author=reader.user)
@@ -104,7 +104,7 @@ def test_lifting_a_sanction_lets_the_reader_comment_and_both_are_in_the_audit_lo
 
 
 def test_always_premoderate_holds_every_comment_of_that_account(mod):
-    reader = make_reader()
+    reader = make_reader(display_name="Watched")
     impose(reader.user, Sanction.Kind.PREMODERATE, mod)
     result = posted(make_article(), f"user:{reader.user.pk}", author=reader.user)
     assert result.held

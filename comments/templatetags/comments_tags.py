@@ -3,9 +3,11 @@ from urllib.parse import urlencode
 from django import template
 
 from comments.forms import CloseThreadForm, CommentForm, ReportForm
+from comments.identity import form_identity
 from comments.listing import ThreadPage, thread_page, thread_query
 from comments.models import Comment
 from comments.rules import CommentRules
+from pagecache.placeholders import placeholder
 
 register = template.Library()
 
@@ -20,7 +22,8 @@ def _positive_int(value) -> int | None:
 
 @register.inclusion_tag("comments/thread.html", takes_context=True)
 def comment_thread(context, article):
-    """The story's comments: "Comments are closed." or the form, the count, the thread.
+    """The story's comments: "Comments are closed.", "Comments are off for this section."
+    or the form, the count, the thread.
 
     A story without a thread row yet has an open thread with no comments; the row is
     created by the first comment, never by a page view.
@@ -54,6 +57,13 @@ def comment_thread(context, article):
         "rules": rules,
         "thread": rules.thread,
         "is_open": rules.is_open(),
+        "takes_comments": rules.takes_comments(),
+        # Where only signed-in readers may comment, guests get "Sign in to comment" and
+        # signed-in visitors the form, from the same cached page (comments.identity).
+        "hidden_from_guests": placeholder("hidden-from-guests") if rules.signed_in_only else "",
+        "hidden_from_signed_in": (
+            placeholder("hidden-from-signed-in") if rules.signed_in_only else ""
+        ),
         "closes_at": rules.closes_at(),
         "form": form,
         "reply_form": reply_form,
@@ -89,3 +99,10 @@ def _thread_links(article, listing: ThreadPage) -> dict[str, str | None]:
         ),
         "next_href": href(page=page.next_page_number(), order=order) if page.has_next() else None,
     }
+
+
+@register.simple_tag
+def comment_identity(form):
+    """Who the form posts as: a guest's name and email fields, or "Commenting as …"
+    (comments.identity)."""
+    return form_identity(form)
