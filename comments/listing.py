@@ -147,3 +147,11 @@ def canonical_story_query(story: Article, query: Mapping[str, str]) -> dict[str,
     others = {name: value for name, value in query.items() if name not in THREAD_PARAMS}
     reply_to = target.pk if target is not None else None
     return {**others, **thread_query(page=page, order=order, reply_to=reply_to)}
+
+
+def comment_url(comment: Comment) -> str:
+    """The comment in its thread: its story on the page where it is (oldest first, the
+    thread's default order), at its anchor."""
+    page = comment_page_number(comment)
+    query = f"?cpage={page}" if page > 1 else ""
+    return f"{comment.thread.article.get_absolute_url()}{query}#comment-{comment.pk}"

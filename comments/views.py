@@ -22,7 +22,7 @@ from comments.forms import (
     EraseAccountForm,
     ReportForm,
 )
-from comments.listing import comment_page_number
+from comments.listing import comment_url
 from comments.models import Comment, ModerationEvent
 from comments.readers import Reader, reader_of, signed_in_reader
 from comments.rules import (
@@ -68,12 +68,6 @@ def client_ip(request) -> str | None:
     """The reader's address as the project works it out (behind a trusted proxy it is
     not the connection's): the same answer the admin's lock-outs get."""
     return import_string(settings.CLIENT_IP_CALLABLE)(request)
-
-
-def comment_url(comment: Comment) -> str:
-    page = comment_page_number(comment)
-    query = f"?cpage={page}" if page > 1 else ""
-    return f"{comment.thread.article.get_absolute_url()}{query}#comment-{comment.pk}"
 
 
 def _story_with_form(request, article, form):

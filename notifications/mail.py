@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 
 from articles.links import absolute
-from comments.listing import comment_page_number
+from comments.listing import comment_url
 from comments.models import Comment
 from notifications.tokens import unsubscribe_token
 from readers.models import Reader
@@ -21,14 +21,6 @@ def one_line(text: str) -> str:
 
 def replier_name(reply: Comment) -> str:
     return one_line(reply.author_name) or "Someone"
-
-
-def reply_url(reply: Comment) -> str:
-    """The reply in its thread, on the page (oldest first) where it is, as the comment
-    views link it."""
-    page = comment_page_number(reply)
-    query = f"?cpage={page}" if page > 1 else ""
-    return absolute(f"{reply.thread.article.get_absolute_url()}{query}#comment-{reply.pk}")
 
 
 def unsubscribe_url(reader: Reader, thread_id: int | None = None) -> str:
@@ -59,7 +51,7 @@ def _item(reply: Comment, reader: Reader) -> dict:
         "headline": one_line(reply.thread.article.headline),
         "body": reply.body,
         "their_comment": Truncator(reply.parent.body).words(30),
-        "url": reply_url(reply),
+        "url": absolute(comment_url(reply)),
         "thread_unsubscribe_url": unsubscribe_url(reader, reply.thread_id),
     }
 
