@@ -12,9 +12,17 @@ from the same cached bytes.
 
 A form sent back with errors is rendered for its sender alone (a live page), so its
 identity part is rendered in place, with the errors.
+
+A signed-in reader's own comments carry Edit and Delete links in the same shared page:
+every comment with an account behind it has them, hidden unless the visitor is that
+account (`hidden-unless-author`, numbered with the author's user id), and Edit hidden
+once its window has passed (`hidden-after`, numbered with the deadline in Unix seconds).
+Neither asks the database. Hiding is a courtesy: the edit and delete views check who is
+asking, and when.
 """
 
 import functools
+import time
 
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
@@ -69,7 +77,17 @@ def hidden_from_signed_in(request, _) -> str:
     return HIDDEN if request.user.is_authenticated else ""
 
 
+def hidden_unless_author(request, author_id: int | None) -> str:
+    return "" if request.user.is_authenticated and request.user.pk == author_id else HIDDEN
+
+
+def hidden_after(request, deadline: int | None) -> str:
+    return HIDDEN if deadline is None or time.time() >= deadline else ""
+
+
 def register() -> None:
     placeholders.register("comment-identity", fill_identity)
     placeholders.register("hidden-from-guests", hidden_from_guests)
     placeholders.register("hidden-from-signed-in", hidden_from_signed_in)
+    placeholders.register("hidden-unless-author", hidden_unless_author)
+    placeholders.register("hidden-after", hidden_after)

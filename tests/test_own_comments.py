@@ -164,3 +164,51 @@ def test_your_comments_offers_edit_in_the_window_and_delete_until_gone(reader, s
     assert f'href="/comments/{old.pk}/delete/"' in page
     assert f'href="/comments/{gone.pk}/delete/"' not in page
     assert "Deleted by you" in page
+
+
+def own_actions(client, article) -> dict[str, str]:
+    """Each own-comment link on the story page, as this visitor's browser shows it:
+    "shown" or "hidden"."""
+    import re
+
+    page = client.get(article.get_absolute_url()).content.decode()
+    found = {}
+    for p_attrs, links in re.findall(
+        r'<p class="comment-own-actions"([^>]*)>(.*?)</p>', page, flags=re.S
+    ):
+        for href, a_attrs in re.findall(r'<a href="([^"]+)"([^>]*)>', links):
+            hidden = "hidden" in p_attrs or "hidden" in a_attrs
+            found[href] = "hidden" if hidden else "shown"
+    return found
+
+
+def test_the_author_alone_sees_edit_and_delete_on_their_comment_in_the_cached_page(
+    reader, signed_in
+):
+    comment = comment_of(reader, body="Mine.")
+    article = comment.thread.article
+    edit, delete = f"/comments/{comment.pk}/edit/", f"/comments/{comment.pk}/delete/"
+    other = Client()
+    other.force_login(make_reader(display_name="Other").user)
+
+    assert own_actions(Client(), article) == {edit: "hidden", delete: "hidden"}
+    assert own_actions(other, article) == {edit: "hidden", delete: "hidden"}
+    assert own_actions(signed_in, article) == {edit: "shown", delete: "shown"}
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        assert own_actions(signed_in, article) == {edit: "hidden", delete: "shown"}
+
+
+def test_a_guests_comment_and_a_closed_thread_carry_no_own_actions(reader, signed_in):
+    article = make_article()
+    comment_post(
+        article=article,
+        parent_id=None,
+        author_name="Guest",
+        author_email="",
+        body="A guest's words.",
+        ip="203.0.113.7",
+    )
+    assert own_actions(signed_in, article) == {}
+    mine = comment_of(reader, article, body="Mine.")
+    thread_close(article=article, actor=make_staff("mod", "Moderators"))
+    assert own_actions(signed_in, mine.thread.article) == {}

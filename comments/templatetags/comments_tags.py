@@ -106,3 +106,15 @@ def comment_identity(form):
     """Who the form posts as: a guest's name and email fields, or "Commenting as …"
     (comments.identity)."""
     return form_identity(form)
+
+
+@register.simple_tag
+def own_comment_actions(comment):
+    """The attributes that show a comment's Edit and Delete links to its author alone,
+    Edit only within its window (comments.identity): for the links' <p> and the Edit link."""
+    if comment.author_id is None:
+        return {}
+    return {
+        "unless_author": placeholder("hidden-unless-author", comment.author_id),
+        "after_deadline": placeholder("hidden-after", int(comment.edit_deadline().timestamp())),
+    }
