@@ -38,25 +38,37 @@ def client_network(request) -> str:
     return network_of(address) or "unknown"
 
 
+def counted_in_window(name: str, network: str, *, limit: int, window: int) -> int | None:
+    """Count one more `name` for this network in the current fixed window of `window`
+    seconds: None while within `limit`, else the seconds until the next window (for
+    Retry-After). A cache that does not answer limits nothing: Redis down means slower
+    pages, not refused ones."""
+    started = int(time.time()) // window * window
+    key = f"{name}-limit:{network}:{started}"
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # gone between add and incr, or the cache is down
+        return None
+    if count is None or count <= limit:
+        return None
+    return max(1, started + window - int(time.time()))
+
+
 def search_allowed(request, search: str) -> int | None:
     """None while the client's network has searches left in this window; otherwise the
-    seconds until the next window (for Retry-After). A search counts once per network and
-    window however often it is rendered (a new comment renews every listing, search pages
-    among them, and readers repeat searches). A cache that does not answer limits nothing:
-    Redis down means slower pages, not refused ones."""
+    seconds until the next window. A search counts once per network and window however
+    often it is rendered (a new comment renews every listing, search pages among them,
+    and readers repeat searches)."""
     window = settings.SEARCH_RATE_WINDOW
     started = int(time.time()) // window * window
     network = client_network(request)
     seen = f"search-seen:{network}:{started}:{hashlib.sha256(search.encode()).hexdigest()[:16]}"
     if cache.get(seen):
         return None  # allowed and counted already in this window
-    key = f"search-limit:{network}:{started}"
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # gone between add and incr, or the cache is down
-        return None
-    if count is None or count <= settings.SEARCH_RATE_LIMIT:
+    retry_after = counted_in_window(
+        "search", network, limit=settings.SEARCH_RATE_LIMIT, window=window
+    )
+    if retry_after is None:
         cache.set(seen, 1, timeout=window + 1)
-        return None
-    return max(1, started + window - int(time.time()))
+    return retry_after
