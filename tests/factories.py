@@ -129,6 +129,22 @@ def comment_form_data(article: Article, *, age: float = 10, **fields) -> dict:
     return {key: value for key, value in data.items() if value is not None}
 
 
+def readers_comment(reader, article: Article | None = None, body: str = "First thoughts."):
+    """A signed-in reader's comment as they post it (comment_post, under their account)."""
+    from comments.services import comment_post
+
+    return comment_post(
+        article=article or make_article(),
+        parent_id=None,
+        author_name=reader.display_name,
+        author_email=reader.email,
+        body=body,
+        ip="203.0.113.5",
+        reader_key=f"user:{reader.user.pk}",
+        author=reader.user,
+    ).comment
+
+
 def make_reply(parent: Comment, **fields) -> Comment:
     parent_of_reply, root, depth = parent.reply_position()
     comment = Comment.objects.create(

@@ -10,7 +10,7 @@ from django.utils import timezone
 from comments.models import Comment, ModerationEvent, Sanction, SectionPolicy, WatchedWord
 from comments.services import comment_post, sanction_impose, thread_close
 from tests.conftest import page_text
-from tests.factories import make_article, make_reader, make_reply, make_staff
+from tests.factories import make_article, make_reader, make_reply, make_staff, readers_comment
 
 pytestmark = pytest.mark.django_db
 
@@ -27,21 +27,8 @@ def signed_in(reader):
     return client
 
 
-def comment_of(reader, article=None, body="First thoughts."):
-    return comment_post(
-        article=article or make_article(),
-        parent_id=None,
-        author_name="Ayesha",
-        author_email=reader.email,
-        body=body,
-        ip="203.0.113.5",
-        reader_key=f"user:{reader.user.pk}",
-        author=reader.user,
-    ).comment
-
-
 def test_an_author_edits_within_the_window_and_readers_see_edited(reader, signed_in):
-    comment = comment_of(reader)
+    comment = readers_comment(reader)
     form = signed_in.get(f"/comments/{comment.pk}/edit/")
     assert form.status_code == 200
     assert "no-store" in form["Cache-Control"]
@@ -61,7 +48,7 @@ def test_an_author_edits_within_the_window_and_readers_see_edited(reader, signed
 
 def test_after_the_window_the_text_stands(reader, signed_in, settings):
     settings.COMMENTS_EDIT_MINUTES = 15
-    comment = comment_of(reader)
+    comment = readers_comment(reader)
     with time_machine.travel(timezone.now() + timedelta(minutes=16)):
         response = signed_in.post(f"/comments/{comment.pk}/edit/", {"body": "Too late."})
     assert response.status_code == 400
@@ -71,7 +58,7 @@ def test_after_the_window_the_text_stands(reader, signed_in, settings):
 
 
 def test_an_edit_goes_through_the_hold_rules_again(reader, signed_in):
-    comment = comment_of(reader)
+    comment = readers_comment(reader)
     WatchedWord.objects.create(word="scam")
     signed_in.post(f"/comments/{comment.pk}/edit/", {"body": "This is a scam."})
     comment.refresh_from_db()
@@ -84,7 +71,7 @@ def test_an_edit_goes_through_the_hold_rules_again(reader, signed_in):
 def test_a_held_comment_stays_held_after_an_edit(reader, signed_in):
     article = make_article()
     SectionPolicy.objects.create(section=article.section, moderation="pre")
-    comment = comment_of(reader, article)
+    comment = readers_comment(reader, article)
     assert comment.status == Comment.Status.PENDING
     signed_in.post(f"/comments/{comment.pk}/edit/", {"body": "Better words."})
     comment.refresh_from_db()
@@ -92,7 +79,7 @@ def test_a_held_comment_stays_held_after_an_edit(reader, signed_in):
 
 
 def test_nobody_else_can_edit_or_delete_it(reader):
-    comment = comment_of(reader)
+    comment = readers_comment(reader)
     other = Client()
     other.force_login(make_reader(display_name="Other").user)
     staff = Client()
@@ -106,7 +93,7 @@ def test_nobody_else_can_edit_or_delete_it(reader):
 
 
 def test_bad_text_gets_a_message_and_nothing_changes(reader, signed_in):
-    comment = comment_of(reader)
+    comment = readers_comment(reader)
     for body in ["", "x", "y" * 5001, "\u200b\u200b"]:
         response = signed_in.post(f"/comments/{comment.pk}/edit/", {"body": body})
         assert response.status_code == 400
@@ -117,7 +104,7 @@ def test_bad_text_gets_a_message_and_nothing_changes(reader, signed_in):
 
 
 def test_a_suspended_author_cannot_edit_and_a_closed_thread_allows_no_change(reader, signed_in):
-    comment = comment_of(reader)
+    comment = readers_comment(reader)
     mod = make_staff("mod", "Moderators")
     sanction_impose(Sanction(account=reader.user, kind="suspend", reason="Heat"), actor=mod, days=1)
     response = signed_in.post(f"/comments/{comment.pk}/edit/", {"body": "Changed."})
@@ -130,7 +117,7 @@ def test_a_suspended_author_cannot_edit_and_a_closed_thread_allows_no_change(rea
 
 
 def test_an_author_deletes_a_comment_and_a_tombstone_stays_above_its_replies(reader, signed_in):
-    comment = comment_of(reader, body="Taken back soon.")
+    comment = readers_comment(reader, body="Taken back soon.")
     make_reply(comment, body="A reply that stays.")
     confirm = signed_in.get(f"/comments/{comment.pk}/delete/")
     assert "Delete my comment" in confirm.content.decode()
@@ -150,10 +137,10 @@ def test_an_author_deletes_a_comment_and_a_tombstone_stays_above_its_replies(rea
 
 
 def test_your_comments_offers_edit_in_the_window_and_delete_until_gone(reader, signed_in):
-    fresh = comment_of(reader, body="Fresh.")
+    fresh = readers_comment(reader, body="Fresh.")
     with time_machine.travel(timezone.now() - timedelta(hours=1)):
-        old = comment_of(reader, body="Old.")
-    gone = comment_of(reader, body="Gone.")
+        old = readers_comment(reader, body="Old.")
+    gone = readers_comment(reader, body="Gone.")
     signed_in.post(f"/comments/{gone.pk}/delete/")
 
     page = signed_in.get("/account/comments/").content.decode()
@@ -185,7 +172,7 @@ def own_actions(client, article) -> dict[str, str]:
 def test_the_author_alone_sees_edit_and_delete_on_their_comment_in_the_cached_page(
     reader, signed_in
 ):
-    comment = comment_of(reader, body="Mine.")
+    comment = readers_comment(reader, body="Mine.")
     article = comment.thread.article
     edit, delete = f"/comments/{comment.pk}/edit/", f"/comments/{comment.pk}/delete/"
     other = Client()
@@ -209,6 +196,6 @@ def test_a_guests_comment_and_a_closed_thread_carry_no_own_actions(reader, signe
         ip="203.0.113.7",
     )
     assert own_actions(signed_in, article) == {}
-    mine = comment_of(reader, article, body="Mine.")
+    mine = readers_comment(reader, article, body="Mine.")
     thread_close(article=article, actor=make_staff("mod", "Moderators"))
     assert own_actions(signed_in, mine.thread.article) == {}

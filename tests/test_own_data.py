@@ -9,10 +9,17 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from comments.models import Comment, CommentReport, ModerationEvent, Sanction
-from comments.services import FORMER_READER, comment_edit, comment_post, sanction_impose
+from comments.services import FORMER_READER, comment_edit, sanction_impose
 from readers.models import Reader, SignInLink
 from tests.conftest import page_text
-from tests.factories import make_article, make_comments, make_reader, make_reply, make_staff
+from tests.factories import (
+    make_article,
+    make_comments,
+    make_reader,
+    make_reply,
+    make_staff,
+    readers_comment,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,23 +36,10 @@ def signed_in(reader):
     return client
 
 
-def write(reader, article, body):
-    return comment_post(
-        article=article,
-        parent_id=None,
-        author_name=reader.display_name,
-        author_email=reader.email,
-        body=body,
-        ip="203.0.113.5",
-        reader_key=f"user:{reader.user.pk}",
-        author=reader.user,
-    ).comment
-
-
 def test_a_reader_downloads_all_their_comments_as_json_and_csv(reader, signed_in):
     article = make_article(headline="Rain, at last")
-    write(reader, article, "Finally.")
-    write(reader, article, '=HYPERLINK("http://evil.example","click")')
+    readers_comment(reader, article, "Finally.")
+    readers_comment(reader, article, '=HYPERLINK("http://evil.example","click")')
     make_comments(article, 2)  # other people's
 
     as_json = signed_in.get("/account/download/comments.json")
@@ -81,7 +75,7 @@ def test_only_a_signed_in_reader_gets_their_data_or_erases(reader):
 
 def test_erasing_keeps_the_comments_as_a_former_readers(reader, signed_in):
     article = make_article()
-    comment = write(reader, article, "Worth keeping.")
+    comment = readers_comment(reader, article, "Worth keeping.")
     comment_edit(comment_id=comment.pk, author=reader.user, body="Worth keeping, edited.")
     mod = make_staff("mod", "Moderators")
     sanction_impose(Sanction(account=reader.user, kind="premoderate", reason="Heat"), actor=mod)
@@ -117,9 +111,9 @@ def test_erasing_keeps_the_comments_as_a_former_readers(reader, signed_in):
 
 def test_erasing_can_remove_the_comments_leaving_tombstones_above_replies(reader, signed_in):
     article = make_article()
-    answered = write(reader, article, "Someone answered this.")
+    answered = readers_comment(reader, article, "Someone answered this.")
     make_reply(answered, body="An answer that stays.")
-    write(reader, article, "Nobody answered this.")
+    readers_comment(reader, article, "Nobody answered this.")
 
     signed_in.post("/account/erase/", {"comments": "remove", "confirm": "on"})
 
