@@ -150,6 +150,9 @@ def _shared_request(request, query: dict[str, str]):
         shared.GET[name] = value
     shared.GET._mutable = False
     shared.user = AnonymousUser()
+    # No visitor's flash messages either: a messages cookie too old to count as waiting
+    # still holds messages Django's storage would print, into a page every visitor gets.
+    shared._messages = []
     return shared
 
 

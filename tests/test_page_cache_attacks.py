@@ -338,6 +338,20 @@ def test_a_flash_message_is_shown_once_on_a_private_live_page_and_a_replay_is_no
     assert "Thank you" not in page_text(replayed)
 
 
+def test_a_stale_messages_cookie_on_a_cache_miss_plants_nothing_in_the_shared_page(client):
+    story = make_article()
+    posted = client.post(
+        f"/comments/post/{story.pk}/", comment_form_data(story, body="Hello there.")
+    )
+    cookie = posted.cookies["messages"].value
+    planter = Client()
+    planter.cookies["messages"] = cookie
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        home = planter.get("/")  # a miss: home was never rendered
+        assert "Thank you" not in page_text(home)
+        assert "Thank you" not in page_text(Client().get("/")), "nothing kept for others"
+
+
 # Headers
 
 
