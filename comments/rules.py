@@ -59,6 +59,10 @@ class EditWindowClosed(Exception):
     """The comment was posted longer ago than COMMENTS_EDIT_MINUTES: its text stands."""
 
 
+class EditLimitReached(Exception):
+    """The comment has been edited COMMENTS_MAX_EDITS times: its text stands."""
+
+
 class AccountSanctioned(Exception):
     """The author's account is suspended or banned from commenting: nothing is saved."""
 
@@ -117,8 +121,20 @@ class TrackRecord:
                 )
             )
         )
-        rejected = Q(status=Comment.Status.REMOVED) & Q(
-            Exists(events.filter(action=ModerationEvent.Action.REMOVE))
+        # Removed by a moderator, or taken back by its author while reports hid it (a
+        # removal dodged is a removal).
+        rejected = (
+            Q(status=Comment.Status.REMOVED)
+            & Q(Exists(events.filter(action=ModerationEvent.Action.REMOVE)))
+        ) | (
+            Q(status=Comment.Status.DELETED)
+            & Q(
+                Exists(
+                    ModerationEvent.objects.filter(
+                        comment=OuterRef("pk"), action=ModerationEvent.Action.HIDE
+                    )
+                )
+            )
         )
         recent = Q(
             created_at__gte=timezone.now() - timedelta(days=settings.COMMENTS_REJECTION_DAYS)
@@ -299,7 +315,9 @@ class CommentRules:
         if form_nonce:
             same_reader |= Q(form_nonce=form_nonce)
         return (
-            self.thread.comments.exclude(status=Comment.Status.REMOVED)
+            self.thread.comments.exclude(
+                status__in=[Comment.Status.REMOVED, Comment.Status.DELETED]
+            )
             .filter(
                 same_reader,
                 author_name=author_name,

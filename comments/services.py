@@ -23,6 +23,7 @@ from comments.readers import signed_in_reader
 from comments.rules import (
     CommentRules,
     CommentUnavailable,
+    EditLimitReached,
     EditWindowClosed,
     UnknownAddress,
     report_weight,
@@ -138,6 +139,14 @@ def comment_post(
     return Posted(comment, held=bool(reasons))
 
 
+# What makes a comment's text reviewed: reports hid it, or a moderator decided on it.
+REVIEWED = {
+    ModerationEvent.Action.HIDE,
+    ModerationEvent.Action.APPROVE,
+    ModerationEvent.Action.RESTORE,
+}
+
+
 def _authors_comment(comment_id: int, author) -> tuple[Comment, CommentRules]:
     """The author's own comment, visible or held, locked with its thread (open), for a
     change by its author; CommentUnavailable for anyone else's, or one already gone."""
@@ -167,13 +176,23 @@ def comment_edit(*, comment_id: int, author, body: str) -> Posted:
             raise EditWindowClosed
         if body == comment.body:
             return Posted(comment, held=comment.status != Comment.Status.VISIBLE)
-        previous = comment.body
+        events = comment.events.values_list("action", flat=True)
+        if sum(action == ModerationEvent.Action.EDIT for action in events) >= (
+            settings.COMMENTS_MAX_EDITS
+        ):
+            raise EditLimitReached
+        was_visible = comment.status == Comment.Status.VISIBLE
         reasons = rules.hold_reasons(
             author_name=comment.author_name,
             body=body,
             reader_key=comment.reader_key,
             sanctions=sanctions,
         )
+        # Text that readers reported, or that a moderator looked at, is looked at again:
+        # an approval, or reports, were for the words they saw, not for these.
+        if comment.report_count or set(events) & REVIEWED:
+            reasons.insert(0, "edited after reports or a moderator's review")
+        previous = comment.body
         comment.body = body
         comment.edited_at = timezone.now()
         fields = ["body", "edited_at"]
@@ -189,7 +208,8 @@ def comment_edit(*, comment_id: int, author, body: str) -> Posted:
             actor=author,
             previous_text=previous,
         )
-        comment.thread.refresh_comment_count()
+        if was_visible and comment.status != Comment.Status.VISIBLE:
+            comment.thread.refresh_comment_count()  # else lists of stories stay as they are
     return Posted(comment, held=comment.status != Comment.Status.VISIBLE)
 
 
@@ -198,6 +218,7 @@ def comment_delete(*, comment_id: int, author) -> Comment:
     where it has replies), and the moderation log says so."""
     with transaction.atomic():
         comment, _ = _authors_comment(comment_id, author)
+        was_visible = comment.status == Comment.Status.VISIBLE
         comment.status = Comment.Status.DELETED
         comment.save(update_fields=["status"])
         ModerationEvent.objects.create(
@@ -206,7 +227,8 @@ def comment_delete(*, comment_id: int, author) -> Comment:
             action=ModerationEvent.Action.DELETE,
             actor=author,
         )
-        comment.thread.refresh_comment_count()
+        if was_visible:
+            comment.thread.refresh_comment_count()
     return comment
 
 

@@ -31,6 +31,7 @@ from comments.rules import (
     CommentsOff,
     CommentUnavailable,
     DisplayNameNeeded,
+    EditLimitReached,
     EditWindowClosed,
     Flooding,
     FormAlreadyUsed,
@@ -312,6 +313,8 @@ def edit_comment(request, comment_pk):
             )
         except EditWindowClosed:
             form.add_error(None, "The time to edit this comment has passed; it stands as posted.")
+        except EditLimitReached:
+            form.add_error(None, "This comment has been edited as often as it may be.")
         except ThreadClosed:
             messages.error(request, "Comments are closed on this story; your edit was not saved.")
             return redirect(article)

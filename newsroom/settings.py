@@ -404,6 +404,8 @@ COMMENTS_FLOOD_WINDOW = env.int("COMMENTS_FLOOD_WINDOW", default=600)  # ... in 
 COMMENTS_DUPLICATE_WINDOW = env.int("COMMENTS_DUPLICATE_WINDOW", default=600)
 # A signed-in reader may change the text of their comment this long after posting it.
 COMMENTS_EDIT_MINUTES = env.int("COMMENTS_EDIT_MINUTES", default=15)
+# ... and at most this many times: each edit renews the story's cached page.
+COMMENTS_MAX_EDITS = env.int("COMMENTS_MAX_EDITS", default=5)
 COMMENTS_FORM_MIN_SECONDS = env.int("COMMENTS_FORM_MIN_SECONDS", default=3)
 COMMENTS_FORM_MAX_SECONDS = env.int("COMMENTS_FORM_MAX_SECONDS", default=2 * 60 * 60)
 # The reader cookie: a signed random identity the site issues on a reader's first comment

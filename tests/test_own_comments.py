@@ -199,3 +199,63 @@ def test_a_guests_comment_and_a_closed_thread_carry_no_own_actions(reader, signe
     mine = readers_comment(reader, article, body="Mine.")
     thread_close(article=article, actor=make_staff("mod", "Moderators"))
     assert own_actions(signed_in, mine.thread.article) == {}
+
+
+def test_edits_are_limited_and_renew_the_lists_of_stories_only_when_visibility_changes(
+    reader, signed_in, settings
+):
+    from pagecache.models import PageVersion
+
+    settings.COMMENTS_MAX_EDITS = 2
+    comment = readers_comment(reader)
+    listings = PageVersion.objects.get(scope="listings").version
+    for n in range(2):
+        signed_in.post(f"/comments/{comment.pk}/edit/", {"body": f"Version {n}."})
+    assert PageVersion.objects.get(scope="listings").version == listings
+    refused = signed_in.post(f"/comments/{comment.pk}/edit/", {"body": "Version 3."})
+    assert "edited as often as it may be" in refused.content.decode()
+    comment.refresh_from_db()
+    assert comment.body == "Version 1."
+
+
+def test_an_edit_after_reports_or_approval_goes_back_to_a_moderator(reader, signed_in):
+    from comments.services import comment_moderate
+
+    reported = readers_comment(reader, body="Something nasty.")
+    for n in range(3):
+        Client(REMOTE_ADDR=f"10.0.0.{n}").post(
+            f"/comments/{reported.pk}/report/", {"reason": "abuse"}
+        )
+    reported.refresh_from_db()
+    assert reported.status == Comment.Status.PENDING
+    mod = make_staff("mod", "Moderators")
+    signed_in.post(f"/comments/{reported.pk}/edit/", {"body": "Something nice."})
+    comment_moderate(comment=reported, action=ModerationEvent.Action.APPROVE, actor=mod)
+    reported.refresh_from_db()
+    assert reported.status == Comment.Status.VISIBLE
+
+    signed_in.post(f"/comments/{reported.pk}/edit/", {"body": "Something nasty again."})
+
+    reported.refresh_from_db()
+    assert reported.status == Comment.Status.PENDING
+    assert "edited after reports or a moderator's review" in reported.held_reason
+
+
+def test_deleting_a_comment_that_reports_hid_counts_as_a_rejection(reader, signed_in):
+    from comments.rules import TrackRecord
+
+    comment = readers_comment(reader, body="Something nasty.")
+    for n in range(3):
+        Client(REMOTE_ADDR=f"10.0.0.{n}").post(
+            f"/comments/{comment.pk}/report/", {"reason": "abuse"}
+        )
+    signed_in.post(f"/comments/{comment.pk}/delete/")
+    assert TrackRecord.of(f"user:{reader.user.pk}").rejected == 1
+
+
+def test_a_deleted_comment_is_no_earlier_copy_of_the_same_text(reader, signed_in):
+    article = make_article()
+    first = readers_comment(reader, article, body="Same words.")
+    signed_in.post(f"/comments/{first.pk}/delete/")
+    again = readers_comment(reader, article, body="Same words.")
+    assert again.pk != first.pk and again.status == Comment.Status.VISIBLE
