@@ -125,6 +125,9 @@ def sign_in_begin(request, user) -> None:
     signed in) for PENDING_SECONDS, with a device to set up if it has none yet."""
     if confirmed_device(user) is None:
         enrolment_device(user)
+    # A new session key, as a sign-in gets: a session fixed by someone else beforehand
+    # must not be the one that holds the pending account (and its enrolment QR code).
+    request.session.cycle_key()
     request.session[PENDING_KEY] = {
         "user": user.pk,
         "backend": user.backend,

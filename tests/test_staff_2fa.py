@@ -405,3 +405,24 @@ def test_createstaff_prints_no_enrolment_without_2fa(monkeypatch):
     assert "otpauth://" not in out.getvalue()
     assert not TOTPDevice.objects.exists()
     assert sign_in(Client(), "mo")["Location"] == "/admin/"
+
+
+def test_the_password_step_gives_a_new_session_key_so_a_fixed_session_gets_nothing(client):
+    superuser()
+    client.get(LOGIN)
+    client.session.save()
+    fixed = client.cookies["sessionid"].value
+    sign_in(client, "chief")
+    assert client.cookies["sessionid"].value != fixed
+    attacker = Client()
+    attacker.cookies["sessionid"] = fixed
+    assert attacker.get(CODE_PAGE).status_code in (302, 400, 403, 404)
+    assert b"otpauth" not in attacker.get(CODE_PAGE).content
+
+
+def test_secret_tokens_in_addresses_are_not_logged(client, caplog):
+    with caplog.at_level("INFO", logger="newsroom.requests"):
+        client.get("/account/sign-in/a-secret-token-value/")
+        client.get("/notifications/unsubscribe/another-secret-value/")
+    paths = [r.path for r in caplog.records if r.name == "newsroom.requests"]
+    assert paths == ["/account/sign-in/…/", "/notifications/unsubscribe/…/"]
