@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from axes.models import AccessLog
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -21,6 +22,7 @@ from comments.models import Comment, CommentReport, ModerationEvent, Sanction, T
 from comments.privacy import ERASED_KEY_PREFIX as ERASED_REPORTER_PREFIX
 from comments.readers import signed_in_reader
 from comments.rules import (
+    AccountSanctioned,
     CommentRules,
     CommentUnavailable,
     EditLimitReached,
@@ -100,7 +102,9 @@ def comment_post(
     network = network_of(ip)
     reader = signed_in_reader(author)
     if reader is not None:
-        author_name, author_email = reader.display_name, reader.email
+        # The account says who wrote it; its address stays on the account, where only
+        # superusers see it (a copy here would show it to moderators).
+        author_name, author_email = reader.display_name, ""
     with transaction.atomic():
         thread = _locked_thread(article)
         rules = CommentRules.for_story(article, thread)
@@ -432,6 +436,11 @@ def account_erase(*, account, keep_comments: bool) -> int:
     if account.is_staff:
         raise ValueError("Staff accounts are not erased here.")
     with transaction.atomic():
+        # A sanction outlives no account: erasing one and signing in again with the same
+        # address would start clean. Erased once it ends (or by the newsroom on request).
+        in_force = sanctions_in_force(account)
+        if in_force:
+            raise AccountSanctioned(in_force[0])
         comments = Comment.objects.filter(author=account)
         thread_ids = set(comments.values_list("thread_id", flat=True))
         forgotten = {
@@ -452,6 +461,8 @@ def account_erase(*, account, keep_comments: bool) -> int:
         reader = getattr(account, "reader", None)
         if reader is not None:
             SignInLink.objects.filter(email=reader.email).delete()
+        # Its sign-ins, as django-axes logged them (username, address, browser).
+        AccessLog.objects.filter(username=account.get_username()).delete()
         reader_key = f"user:{account.pk}"
         for report in CommentReport.objects.filter(reporter_key=reader_key):
             report.reporter_key = f"{ERASED_REPORTER_PREFIX}{report.pk}"

@@ -377,7 +377,15 @@ def erase_account(request):
     account = _readers_account(request)
     form = EraseAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        account_erase(account=account, keep_comments=form.cleaned_data["comments"] == "keep")
+        try:
+            account_erase(account=account, keep_comments=form.cleaned_data["comments"] == "keep")
+        except AccountSanctioned as sanctioned:
+            form.add_error(
+                None,
+                "Your account is under a moderator's sanction, so it cannot be erased until "
+                f"the sanction ends; write to the newsroom to ask sooner. ({sanctioned})",
+            )
+            return render(request, "comments/erase_account.html", {"form": form}, status=400)
         logout(request)
         messages.success(request, "Your account is erased. Thank you for reading.")
         return redirect("articles:home")

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from comments.models import Comment, CommentReport, ModerationEvent, Sanction
-from comments.services import FORMER_READER, comment_edit, sanction_impose
+from comments.services import FORMER_READER, comment_edit, sanction_impose, sanction_lift
 from readers.models import Reader, SignInLink
 from tests.conftest import page_text
 from tests.factories import (
@@ -78,7 +78,10 @@ def test_erasing_keeps_the_comments_as_a_former_readers(reader, signed_in):
     comment = readers_comment(reader, article, "Worth keeping.")
     comment_edit(comment_id=comment.pk, author=reader.user, body="Worth keeping, edited.")
     mod = make_staff("mod", "Moderators")
-    sanction_impose(Sanction(account=reader.user, kind="premoderate", reason="Heat"), actor=mod)
+    sanction = sanction_impose(
+        Sanction(account=reader.user, kind="premoderate", reason="Heat"), actor=mod
+    )
+    sanction_lift(sanction=sanction, actor=mod)  # erasing waits for sanctions to end
     reported = make_comments(article, 1)[0]
     signed_in.post(f"/comments/{reported.pk}/report/", {"reason": "spam"})
     user_pk = reader.user.pk
@@ -136,3 +139,26 @@ def test_the_account_page_leads_to_the_readers_mail_choices_data_and_erasing(sig
         "/account/erase/",
     ):
         assert f'href="{address}"' in page
+
+
+def test_a_sanctioned_account_is_not_erased_until_the_sanction_ends(reader, signed_in):
+    from comments.models import Sanction
+
+    mod = make_staff("mod", "Moderators")
+    sanction_impose(Sanction(account=reader.user, kind="ban", reason="Threats"), actor=mod)
+
+    response = signed_in.post("/account/erase/", {"comments": "keep", "confirm": "on"})
+
+    assert response.status_code == 400
+    assert "under a moderator's sanction" in page_text(response)
+    assert Reader.objects.filter(pk=reader.pk).exists()
+
+
+def test_erasing_drops_the_accounts_sign_in_records(reader, signed_in):
+    from axes.models import AccessLog
+
+    username = reader.user.username
+    AccessLog.objects.create(username=username, ip_address="203.0.113.5", user_agent="x")
+    AccessLog.objects.create(username="someone-else", ip_address="203.0.113.6", user_agent="x")
+    signed_in.post("/account/erase/", {"comments": "keep", "confirm": "on"})
+    assert list(AccessLog.objects.values_list("username", flat=True)) == ["someone-else"]
