@@ -4,8 +4,13 @@ import csv
 import io
 import json
 
+from django.db.models import Exists, OuterRef
+
 from articles.links import absolute
+from articles.models import Article
 from comments.models import Comment
+
+UNPUBLISHED = "(a story no longer on the site)"
 
 FIELDS = ["id", "story", "story_url", "posted_at", "edited_at", "status", "in_reply_to", "text"]
 # A cell starting with one of these is a formula to a spreadsheet: a comment reading
@@ -18,13 +23,20 @@ def own_comments(account) -> list[dict]:
     comments = (
         Comment.objects.filter(author=account)
         .select_related("thread__article")
+        .annotate(
+            on_the_site=Exists(Article.objects.published().filter(pk=OuterRef("thread__article")))
+        )
         .order_by("created_at", "pk")
     )
     return [
         {
             "id": comment.pk,
-            "story": comment.thread.article.headline,
-            "story_url": absolute(comment.thread.article.get_absolute_url()),
+            # Every comment is theirs to take; a story no longer published keeps its
+            # headline and address to itself (it may come back under others).
+            "story": comment.thread.article.headline if comment.on_the_site else UNPUBLISHED,
+            "story_url": (
+                absolute(comment.thread.article.get_absolute_url()) if comment.on_the_site else ""
+            ),
             "posted_at": comment.created_at.isoformat(),
             "edited_at": comment.edited_at.isoformat() if comment.edited_at else None,
             "status": comment.get_status_display(),

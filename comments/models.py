@@ -131,8 +131,13 @@ class CommentQuerySet(models.QuerySet):
         return self.filter(author=user)
 
     def for_their_author(self) -> "CommentQuerySet":
-        """Newest first, with what their author's list shows of each story."""
-        return self.select_related("thread__article").order_by("-created_at", "-pk")
+        """Newest first, with what their author's list shows of each story; only on
+        published stories (one taken back may come back with another headline)."""
+        return (
+            self.filter(thread__article__in=Article.objects.published())
+            .select_related("thread__article")
+            .order_by("-created_at", "-pk")
+        )
 
 
 def queue_ordering() -> list:

@@ -11,3 +11,4 @@ class JobsConfig(AppConfig):
         from jobs import schedule, tasks
 
         schedule.every(timedelta(minutes=5), tasks.requeue_stalled)
+        schedule.every(timedelta(days=1), tasks.delete_finished)

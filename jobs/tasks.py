@@ -134,3 +134,17 @@ def requeue_stalled() -> int:
             queued.enqueue(*result.args_kwargs["args"], attempt=attempt + 1, **kwargs)
             requeued += 1
     return requeued
+
+
+# Finished jobs are kept this long (failed ones stay in the admin for a look), then go:
+# their arguments can hold an address.
+KEEP_FINISHED = timedelta(days=7)
+
+
+@task()
+def delete_finished() -> int:
+    """Delete jobs that finished more than KEEP_FINISHED ago (daily, jobs/apps.py)."""
+    finished = DBTaskResult.objects.finished().filter(
+        finished_at__lt=timezone.now() - KEEP_FINISHED
+    )
+    return DBTaskResult.objects.filter(pk__in=finished.values("pk")).delete()[0]

@@ -437,3 +437,5 @@ LOGIN_URL = "readers:sign-in"
 READERS_SIGN_IN_LINK_MINUTES = env.int("READERS_SIGN_IN_LINK_MINUTES", default=30)
 READERS_SIGN_IN_RATE_LIMIT = env.int("READERS_SIGN_IN_RATE_LIMIT", default=5)
 READERS_SIGN_IN_RATE_WINDOW = env.int("READERS_SIGN_IN_RATE_WINDOW", default=600)
+# Links sent to one address in a day, whoever asks and from wherever.
+READERS_SIGN_IN_LINKS_PER_DAY = env.int("READERS_SIGN_IN_LINKS_PER_DAY", default=10)

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from articles.models import Article
 from comments.models import Comment, Thread
 from readers.models import Reader
 
@@ -112,9 +113,11 @@ def gets_reply_mail(reader: Reader, thread: Thread | None = None) -> bool:
 
 
 def threads_commented_in(reader: Reader) -> models.QuerySet:
-    """The threads the reader has commented in while signed in, latest first."""
+    """The threads of published stories the reader has commented in while signed in,
+    latest first (a story taken back may come back with another headline: not yet)."""
     return (
         Thread.objects.filter(comments__author=reader.user_id)
+        .filter(article__in=Article.objects.published())
         .annotate(last_commented_at=Max("comments__created_at"))
         .select_related("article")
         .order_by("-last_commented_at", "-pk")

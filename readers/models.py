@@ -132,6 +132,11 @@ class SignInLinkQuerySet(models.QuerySet):
         now = timezone.now()
         if self.live(now).filter(email=email).count() >= LIVE_LINKS_PER_ADDRESS:
             return None
+        # Live links expire within the half hour; this bounds what strangers asking from
+        # many networks can send one address in a day.
+        today = self.filter(email=email, created_at__gt=now - timedelta(days=1))
+        if today.count() >= settings.READERS_SIGN_IN_LINKS_PER_DAY:
+            return None
         token = new_token()
         link = self.create(
             email=email,
@@ -141,6 +146,10 @@ class SignInLinkQuerySet(models.QuerySet):
             expires_at=now + timedelta(minutes=settings.READERS_SIGN_IN_LINK_MINUTES),
         )
         return link, token
+
+    def past(self, now=None) -> "SignInLinkQuerySet":
+        """Links expired more than a day ago: nothing counts them any more."""
+        return self.filter(expires_at__lt=(now or timezone.now()) - timedelta(days=1))
 
     def use_all(self, email: str, now: datetime) -> int:
         """Spend every live link of an address: a sign-in with one retires the others."""

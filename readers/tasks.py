@@ -52,3 +52,10 @@ def send_sign_in_link(*, email: str, next_path: str = "") -> bool:
         link.delete()
         raise
     return True
+
+
+@job()
+def delete_past_links() -> int:
+    """Sign-in links hold an address someone typed: gone a day after they expire (daily,
+    readers/apps.py)."""
+    return SignInLink.objects.past().delete()[0]

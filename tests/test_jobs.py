@@ -193,3 +193,19 @@ def test_sign_in_records_older_than_the_address_retention_are_erased(db, setting
     assert erased == {"AccessLog": 1, "AccessFailureLog": 1, "AccessAttempt": 0}
     assert list(AccessLog.objects.values_list("username", flat=True)) == ["recent"]
     assert list(AccessFailureLog.objects.values_list("username", flat=True)) == ["recent"]
+
+
+def test_finished_jobs_go_after_a_week_and_unfinished_ones_stay(db):
+    from jobs.tasks import delete_finished
+
+    for subject in ("old", "recent", "waiting"):
+        send_email.enqueue(to=["a@example.com"], subject=subject, body="B")
+    DBTaskResult.objects.exclude(args_kwargs__kwargs__subject="waiting").update(
+        status="SUCCESSFUL", finished_at=timezone.now()
+    )
+    DBTaskResult.objects.filter(args_kwargs__kwargs__subject="old").update(
+        finished_at=timezone.now() - timedelta(days=8)
+    )
+    assert delete_finished.call() == 1
+    left = DBTaskResult.objects.values_list("args_kwargs__kwargs__subject", flat=True)
+    assert sorted(left) == ["recent", "waiting"]

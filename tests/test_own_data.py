@@ -162,3 +162,20 @@ def test_erasing_drops_the_accounts_sign_in_records(reader, signed_in):
     AccessLog.objects.create(username="someone-else", ip_address="203.0.113.6", user_agent="x")
     signed_in.post("/account/erase/", {"comments": "keep", "confirm": "on"})
     assert list(AccessLog.objects.values_list("username", flat=True)) == ["someone-else"]
+
+
+def test_a_story_taken_back_keeps_its_headline_from_the_readers_lists(reader, signed_in):
+    from articles.models import Article
+
+    story = make_article(headline="Published, then taken back")
+    readers_comment(reader, story, "My words stay mine.")
+    Article.objects.filter(pk=story.pk).update(
+        status=Article.Status.DRAFT, headline="An unreleased headline"
+    )
+
+    rows = json.loads(signed_in.get("/account/download/comments.json").content)["comments"]
+    assert [(r["story"], r["story_url"], r["text"]) for r in rows] == [
+        ("(a story no longer on the site)", "", "My words stay mine.")
+    ]
+    for address in ("/account/comments/", "/notifications/"):
+        assert "An unreleased headline" not in signed_in.get(address).content.decode()

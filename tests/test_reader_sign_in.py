@@ -556,3 +556,23 @@ def test_moderators_and_editors_see_no_readers_addresses(client, moderator):
     for url in ("/admin/readers/reader/", "/admin/readers/signinlink/"):
         assert client.get(url).status_code == 403
     assert "farah@example.com" not in client.get("/admin/").content.decode()
+
+
+def test_one_address_gets_at_most_the_days_links_however_many_networks_ask(
+    db, settings, smtp_server, run_jobs
+):
+    from readers.tasks import delete_past_links, send_sign_in_link
+
+    settings.READERS_SIGN_IN_LINKS_PER_DAY = 3
+    sent = 0
+    for _ in range(3):
+        for _ in range(2):
+            sent += bool(send_sign_in_link.call(email="victim@example.com"))
+        SignInLink.objects.update(used_at=timezone.now())  # spent: not live any more
+    assert sent == 3
+    assert len(smtp_server.inbox.messages) == 3
+    with time_machine.travel(timezone.now() + timedelta(days=1, hours=1)):
+        assert send_sign_in_link.call(email="victim@example.com")
+    with time_machine.travel(timezone.now() + timedelta(days=2, hours=1)):
+        assert delete_past_links.call() == 3
+    assert SignInLink.objects.count() == 1
