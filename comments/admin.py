@@ -52,7 +52,14 @@ class ReadOnlyInline(ReadOnly, admin.TabularInline):
 
 class ModerationEventInline(ReadOnlyInline):
     model = ModerationEvent
-    fields = readonly_fields = ["created_at", "action", "actor", "reason", "comment"]
+    fields = readonly_fields = [
+        "created_at",
+        "action",
+        "actor",
+        "reason",
+        "comment",
+        "previous_text",
+    ]
     verbose_name_plural = "Moderation history"
 
 

@@ -259,3 +259,12 @@ def test_a_deleted_comment_is_no_earlier_copy_of_the_same_text(reader, signed_in
     signed_in.post(f"/comments/{first.pk}/delete/")
     again = readers_comment(reader, article, body="Same words.")
     assert again.pk != first.pk and again.status == Comment.Status.VISIBLE
+
+
+def test_a_moderator_sees_the_text_as_it_was_before_an_edit(reader, signed_in):
+    comment = readers_comment(reader, body="Before the edit.")
+    signed_in.post(f"/comments/{comment.pk}/edit/", {"body": "After the edit."})
+    moderator = Client()
+    moderator.force_login(make_staff("mod", "Moderators"))
+    page = moderator.get(f"/admin/comments/comment/{comment.pk}/change/").content.decode()
+    assert "Before the edit." in page and "After the edit." in page
