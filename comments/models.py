@@ -182,6 +182,18 @@ class Comment(models.Model):
         editable=False,
     )
     depth = models.PositiveSmallIntegerField("Depth", default=0, editable=False)
+    # The comment its writer pressed Reply on: the parent, except past the nesting limit,
+    # where the reply joins the deepest level under that comment's parent. Who a reply
+    # answers (and whom it notifies) is this one.
+    replied_to = models.ForeignKey(
+        "self",
+        verbose_name="Answers",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     # The signed-in account that wrote it (a reader's, or staff's); none for a guest's
     # comment. Erasing an account keeps or removes its comments as its reader chooses:
     # kept ones lose the link to the person.
@@ -283,6 +295,12 @@ class Comment(models.Model):
     def status_for_author(self) -> str:
         """The status as the comment's author reads it on their own list."""
         return AUTHOR_STATUS[self.status]
+
+    @property
+    def answers(self) -> "Comment | None":
+        """The comment this one answers (comments from before `replied_to` was kept: the
+        parent)."""
+        return self.replied_to if self.replied_to_id else self.parent
 
     def reply_position(self) -> tuple["Comment | None", "Comment | None", int]:
         """(parent, root, depth) for a reply to this comment, kept within MAX_DEPTH."""

@@ -70,15 +70,15 @@ def _locked_thread(article: Article) -> Thread:
 
 def _reply_position(
     thread: Thread, parent_id: int | None
-) -> tuple[Comment | None, Comment | None, int]:
-    """(parent, root, depth) of a new comment: top level, or under a visible comment of
-    this thread, kept within the nesting limit."""
+) -> tuple[Comment | None, Comment | None, Comment | None, int]:
+    """(replied_to, parent, root, depth) of a new comment: top level, or answering a
+    visible comment of this thread, placed within the nesting limit."""
     if parent_id is None:
-        return None, None, 0
+        return None, None, None, 0
     replied_to = thread.comments.visible().filter(pk=parent_id).first()
     if replied_to is None:
         raise CommentUnavailable
-    return replied_to.reply_position()
+    return replied_to, *replied_to.reply_position()
 
 
 def comment_post(
@@ -119,12 +119,13 @@ def comment_post(
         sanctions = sanctions_in_force(author)
         rules.check_not_sanctioned(sanctions)
         rules.check_may_post(network=network, form_nonce=form_nonce)
-        parent, root, depth = _reply_position(thread, parent_id)
+        replied_to, parent, root, depth = _reply_position(thread, parent_id)
         reasons = rules.hold_reasons(
             author_name=author_name, body=body, reader_key=reader_key, sanctions=sanctions
         )
         comment = Comment.objects.create(
             thread=thread,
+            replied_to=replied_to,
             parent=parent,
             root=root,
             depth=depth,

@@ -50,7 +50,7 @@ def _item(reply: Comment, reader: Reader) -> dict:
         "name": replier_name(reply),
         "headline": one_line(reply.thread.article.headline),
         "body": reply.body,
-        "their_comment": Truncator(reply.parent.body).words(30),
+        "their_comment": Truncator(reply.answers.body).words(30),
         "url": absolute(comment_url(reply)),
         "thread_unsubscribe_url": unsubscribe_url(reader, reply.thread_id),
     }

@@ -27,11 +27,9 @@ NOT_VISIBLE = "the reply is no longer visible"
 def queue_notify_reply(sender, comment: Comment, **kwargs) -> None:
     """comments.signals.comment_published: a reply to a signed-in commenter by someone
     else queues its job. Nothing more here: the request that published it pays one row
-    (the parent is loaded already when a reply is posted)."""
-    if comment.parent_id is None:
-        return
-    replied_to = comment.parent
-    if replied_to.author_id is None or replied_to.author_id == comment.author_id:
+    (the comment answered is in hand already when a reply is posted)."""
+    replied_to = comment.answers
+    if replied_to is None or replied_to.author_id in (None, comment.author_id):
         return
     notify_reply.enqueue(comment.pk)
 
@@ -41,11 +39,12 @@ def _recipient(reply: Comment) -> Reader | None:
     decided one at a time, so two replies at once cannot both slip under the hourly
     limit. None for a guest's, a staff member's or a closed account's comment, and for
     the replier's own."""
-    if reply.parent.author_id is None or reply.parent.author_id == reply.author_id:
+    answered = reply.answers
+    if answered is None or answered.author_id in (None, reply.author_id):
         return None
     return (
         Reader.objects.select_for_update(of=("self",))
-        .filter(user_id=reply.parent.author_id, user__is_active=True)
+        .filter(user_id=answered.author_id, user__is_active=True)
         .first()
     )
 
@@ -58,7 +57,7 @@ def notify_reply(reply_id: int) -> str:
     a mail server that refuses rolls the row back, and the retry sends."""
     with transaction.atomic():
         reply = (
-            Comment.objects.select_related("thread__article", "parent")
+            Comment.objects.select_related("thread__article", "parent", "replied_to")
             .filter(pk=reply_id, status=Comment.Status.VISIBLE, parent__isnull=False)
             .first()
         )
@@ -121,7 +120,7 @@ def send_digest(reader_id: int) -> str:
             return "no reader"
         notices = list(
             reader.reply_notices.waiting()
-            .select_related("reply__thread__article", "reply__parent")
+            .select_related("reply__thread__article", "reply__parent", "reply__replied_to")
             .order_by("created_at", "pk")
         )
         now = timezone.now()

@@ -647,3 +647,27 @@ def test_the_choices_page_costs_the_same_queries_for_few_and_many_threads(
         assert page_text(client.get("/notifications/")).count("Story number") >= number
 
     assert_queries_do_not_grow(commented_in, show, budget=12, sizes=(2, 40))
+
+
+def test_a_reply_past_the_nesting_limit_tells_the_reader_it_answers_not_their_parent(
+    story, ayesha, smtp_server, run_jobs
+):
+    from comments.models import MAX_DEPTH
+
+    first = make_reader(email="first@example.com", display_name="First")
+    chain = post(story, "Top.", author=first.user, name="First")
+    for depth in range(MAX_DEPTH - 1):
+        chain = post(story, f"Level {depth + 1}.", parent=chain, ip=f"203.0.113.{depth + 20}")
+    deepest = post(story, "Deepest, by Ayesha.", parent=chain, author=ayesha.user, name="Ayesha")
+    assert deepest.depth == MAX_DEPTH
+    run_jobs()
+    smtp_server.inbox.messages.clear()
+
+    reply = post(story, "An answer to Ayesha.", parent=deepest, ip="198.51.100.9")
+
+    assert reply.parent_id == deepest.parent_id, "placed at the deepest level"
+    assert reply.replied_to_id == deepest.pk
+    run_jobs()
+    [mail] = mails_to(smtp_server, ayesha)
+    assert "Deepest, by Ayesha." in mail.get_content()
+    assert mails_to(smtp_server, first) == []
