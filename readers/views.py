@@ -70,8 +70,12 @@ def sign_in_link(request, token):
     """GET only shows a button: mail scanners and link previews fetch links, and must
     not spend them. The POST signs in."""
     if request.method == "GET":
-        if SignInLink.objects.live().filter(token_hash=token_hash(token)).exists():
-            response = render(request, "readers/sign_in_link.html", {"token": token})
+        link = SignInLink.objects.live().filter(token_hash=token_hash(token)).first()
+        if link is not None:
+            # The address it signs in: a link someone else asked for (and forwarded, to
+            # have you comment as them) says so before you press the button.
+            context = {"token": token, "email": link.email}
+            response = render(request, "readers/sign_in_link.html", context)
         else:
             response = _link_refused(request)
     elif (signed_in := sign_in_link_redeem(token=token)) is None:

@@ -79,6 +79,7 @@ def test_a_reader_asks_for_a_link_signs_in_with_the_button_and_chooses_a_name(
     shown = client.get(path)
     assert shown.status_code == 200
     assert '<button type="submit">Sign in</button>' in shown.content.decode()
+    assert "This link signs in farah@example.com" in page_text(shown), "whose link it is"
     assert shown["Referrer-Policy"] == "same-origin"
     assert signed_in_user(client) is None
     assert SignInLink.objects.live().count() == 1
