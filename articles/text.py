@@ -29,6 +29,7 @@ import unicodedata
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 # Removed from reader text: format (invisible), private-use and surrogate characters, and
 # control characters other than tab and newlines. The code points are listed rather than
@@ -204,3 +205,15 @@ STAFF_NAMES = [
 def imitates_staff(value: str) -> str | None:
     """The staff word (or the site's name) a reader's name reads as, if any."""
     return imitates(value, [*STAFF_NAMES, settings.NEWSROOM_SITE_NAME])
+
+
+STAFF_NAME_MESSAGE = (
+    "Please choose another name: this one could be mistaken for the newsroom's staff."
+)
+
+
+def refuse_staff_names(value: str) -> None:
+    """A form validator: a reader's name (a guest's typed one, a reader's display name)
+    may not read as the newsroom's staff."""
+    if imitates_staff(value):
+        raise ValidationError(STAFF_NAME_MESSAGE, code="staff_name")

@@ -348,7 +348,7 @@ class SanctionAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        sanction_impose(obj, actor=request.user, days=form.cleaned_data.get("days"))
+        sanction_impose(sanction=obj, actor=request.user, days=form.cleaned_data.get("days"))
 
     @admin.display(boolean=True, description="In force")
     def in_force(self, sanction: Sanction) -> bool:

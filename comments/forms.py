@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS
 
-from articles.text import ReaderEmailField, ReaderTextField, imitates_staff
+from articles.text import ReaderEmailField, ReaderTextField, refuse_staff_names
 from comments.models import Comment, CommentReport
 from comments.readers import is_readers_name
 from pagecache.placeholders import placeholder
@@ -36,16 +36,6 @@ def form_token(article_pk: int, issued_at: float | None = None) -> str:
     issued = int(issued_at if issued_at is not None else time.time())
     nonce = secrets.token_urlsafe(12)
     return signing.dumps({"a": article_pk, "t": issued, "n": nonce}, salt=TOKEN_SALT)
-
-
-def refuse_staff_names(value: str) -> None:
-    if len(value) > NAME_MAX_LENGTH:
-        return  # refused as too long already; no need to read it word by word
-    if imitates_staff(value):
-        raise forms.ValidationError(
-            "Please choose another name: this one could be mistaken for the newsroom's staff.",
-            code="staff_name",
-        )
 
 
 def refuse_readers_names(value: str) -> None:

@@ -9,6 +9,7 @@ see everything, labelled.
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -152,6 +153,6 @@ def canonical_story_query(story: Article, query: Mapping[str, str]) -> dict[str,
 def comment_url(comment: Comment) -> str:
     """The comment in its thread: its story on the page where it is (oldest first, the
     thread's default order), at its anchor."""
-    page = comment_page_number(comment)
-    query = f"?cpage={page}" if page > 1 else ""
-    return f"{comment.thread.article.get_absolute_url()}{query}#comment-{comment.pk}"
+    query = urlencode(thread_query(page=comment_page_number(comment)))
+    story = comment.thread.article.get_absolute_url()
+    return f"{story}{'?' if query else ''}{query}#comment-{comment.pk}"

@@ -290,7 +290,7 @@ class Comment(models.Model):
 
     @property
     def author_may_delete(self) -> bool:
-        return self.status in (Comment.Status.VISIBLE, Comment.Status.PENDING)
+        return self.status in CHANGEABLE_BY_AUTHOR
 
     def status_for_author(self) -> str:
         """The status as the comment's author reads it on their own list."""
@@ -307,6 +307,10 @@ class Comment(models.Model):
         parent = self if self.depth < MAX_DEPTH else self.parent
         return parent, parent.root or parent, parent.depth + 1
 
+
+# What its author may still edit or delete: not what a moderator removed, nor what they
+# deleted already.
+CHANGEABLE_BY_AUTHOR = (Comment.Status.VISIBLE, Comment.Status.PENDING)
 
 AUTHOR_STATUS = {
     Comment.Status.VISIBLE: "Visible",

@@ -21,6 +21,8 @@ from comments.models import Comment, CommentReport
 # account keys ("user:<id>") are no address and are kept.
 ADDRESS_KEY_PREFIXES = ("ip:", "net:")
 ERASED_KEY_PREFIX = "erased:"
+# A report's reporter key once its reporter is forgotten: unique per report.
+ERASED_KEY = Concat(Value(ERASED_KEY_PREFIX), Cast("pk", CharField()))
 # Rows changed per transaction: old rows are locked a moment at a time, never all at once.
 BATCH = 5_000
 
@@ -39,14 +41,17 @@ def addresses_erase(*, before: datetime) -> tuple[int, int]:
         Q(ip_address__isnull=False) | ~Q(network="") | address_key
     )
     # Unique per report, so "one report per reader and comment" still holds.
-    erased_key = Case(
-        When(address_key, then=Concat(Value(ERASED_KEY_PREFIX), Cast("pk", CharField()))),
-        default=F("reporter_key"),
-    )
+    erased_key = Case(When(address_key, then=ERASED_KEY), default=F("reporter_key"))
     return (
         _in_batches(comments, ip_address=None, network=""),
         _in_batches(reports, ip_address=None, network="", reporter_key=erased_key),
     )
+
+
+def reports_forget(reports) -> int:
+    """Make these reports nobody's: no address, no network, and a reporter key of their
+    own (an erased account's reports still count once each, for nobody)."""
+    return reports.update(ip_address=None, network="", reporter_key=ERASED_KEY)
 
 
 def _in_batches(queryset, **changes) -> int:

@@ -351,11 +351,6 @@ class CommentRules:
             raise Flooding
 
 
-def approved_before(reader_key: str) -> bool:
-    """Has a moderator approved (or restored) a comment of this reader that still shows?"""
-    return TrackRecord.of(reader_key).approved > 0
-
-
 def report_weight(reporter_key: str) -> float:
     """How much one report from this reader counts toward hiding a comment: 1, or
     COMMENTS_DOUBTFUL_REPORT_WEIGHT from a reader whose reports moderators have rejected

@@ -1,4 +1,6 @@
-"""Actions on comment threads that span several rows.
+"""Actions that span several rows: on comment threads and their comments (posting,
+reporting, moderating, an author's edits), on a person (sanctions) and on an account's
+comments when it is erased.
 
 Every action that depends on the thread being open takes the thread's row lock
 (`select_for_update`) before it checks, so nothing lands after a moderator's close,
@@ -9,7 +11,6 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from axes.models import AccessLog
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -18,8 +19,15 @@ from django.utils import timezone
 
 from articles.models import Article
 from articles.ratelimit import network_of
-from comments.models import Comment, CommentReport, ModerationEvent, Sanction, Thread
-from comments.privacy import ERASED_KEY_PREFIX as ERASED_REPORTER_PREFIX
+from comments.models import (
+    CHANGEABLE_BY_AUTHOR,
+    Comment,
+    CommentReport,
+    ModerationEvent,
+    Sanction,
+    Thread,
+)
+from comments.privacy import reports_forget
 from comments.readers import signed_in_reader
 from comments.rules import (
     AccountSanctioned,
@@ -33,7 +41,7 @@ from comments.rules import (
 )
 from comments.signals import comment_published
 from jobs.tasks import send_email
-from readers.models import SignInLink
+from readers.services import reader_erase
 
 logger = logging.getLogger("comments.moderation")
 
@@ -162,7 +170,7 @@ def _authors_comment(comment_id: int, author) -> tuple[Comment, CommentRules]:
     thread = _locked_thread(comment.thread.article)
     comment = Comment.objects.select_for_update().get(pk=comment_id)
     comment.thread = thread
-    if comment.status not in (Comment.Status.VISIBLE, Comment.Status.PENDING):
+    if comment.status not in CHANGEABLE_BY_AUTHOR:
         raise CommentUnavailable
     rules = CommentRules.for_story(thread.article, thread)
     rules.check_open()
@@ -366,7 +374,7 @@ def thread_reopen(*, article: Article, actor) -> bool:
     return True
 
 
-def sanction_impose(sanction: Sanction, *, actor, days: int | None = None) -> Sanction:
+def sanction_impose(*, sanction: Sanction, actor, days: int | None = None) -> Sanction:
     """Impose a new sanction (its account, kind, reason and message filled in): from now,
     for `days` when it is a suspension, until lifted otherwise. With an audit entry, and
     the reason and message mailed to the reader (by the worker) when there is a message
@@ -459,17 +467,8 @@ def account_erase(*, account, keep_comments: bool) -> int:
                 status=Comment.Status.DELETED, author_name="", body="", held_reason="", **forgotten
             )
         ModerationEvent.objects.filter(actor=account).update(actor=None, previous_text="")
-        reader = getattr(account, "reader", None)
-        if reader is not None:
-            SignInLink.objects.filter(email=reader.email).delete()
-        # Its sign-ins, as django-axes logged them (username, address, browser).
-        AccessLog.objects.filter(username=account.get_username()).delete()
-        reader_key = f"user:{account.pk}"
-        for report in CommentReport.objects.filter(reporter_key=reader_key):
-            report.reporter_key = f"{ERASED_REPORTER_PREFIX}{report.pk}"
-            report.ip_address, report.network = None, ""
-            report.save(update_fields=["reporter_key", "ip_address", "network"])
-        account.delete()
+        reports_forget(CommentReport.objects.filter(reporter_key=f"user:{account.pk}"))
+        reader_erase(account=account)
         # The updates above send no signals: each thread's save (its count, too) renews
         # its story's cached page and the lists of stories.
         for thread in Thread.objects.filter(pk__in=thread_ids):

@@ -23,7 +23,7 @@ from comments.forms import (
     ReportForm,
 )
 from comments.listing import comment_url
-from comments.models import Comment, ModerationEvent
+from comments.models import CHANGEABLE_BY_AUTHOR, Comment, ModerationEvent
 from comments.readers import Reader, reader_of, signed_in_reader
 from comments.rules import (
     AccountSanctioned,
@@ -295,7 +295,7 @@ def _own_comment_or_404(request, comment_pk) -> Comment:
         Comment.objects.select_related("thread__article"),
         pk=comment_pk,
         author=request.user,
-        status__in=[Comment.Status.VISIBLE, Comment.Status.PENDING],
+        status__in=CHANGEABLE_BY_AUTHOR,
         thread__article__in=Article.objects.published(),
     )
 

@@ -22,7 +22,8 @@ from django_tasks_db.models import DBTaskResult
 logger = logging.getLogger("jobs")
 
 # The first retry waits this long, each later one twice as long as the one before, up to
-# RETRY_MAX_DELAY: eight attempts ride out about two hours of a mail server being down.
+# RETRY_MAX_DELAY: the seven waits of eight attempts ride out about an hour (63 minutes)
+# of a mail server being down.
 RETRY_FIRST_DELAY = timedelta(seconds=30)
 RETRY_MAX_DELAY = timedelta(hours=1)
 
@@ -44,21 +45,26 @@ def job(*, attempts: int = 8, **task_options):
             try:
                 return function(*args, **kwargs)
             except Exception:
-                if attempt >= attempts:
-                    logger.error("job gave up", extra={"job": run.__qualname__, "attempt": attempt})
-                    raise
-                retry = queued.using(run_after=timezone.now() + retry_delay(attempt))
-                retry.enqueue(*args, attempt=attempt + 1, **kwargs)
-                logger.warning(
-                    "job failed, retrying", extra={"job": run.__qualname__, "attempt": attempt}
-                )
+                retry_or_give_up(queued, args, kwargs, attempt)
                 raise
 
-        run.attempts = attempts  # what requeue_stalled reads
+        run.attempts = attempts  # what retry_or_give_up reads
         queued = task(**task_options)(run)
         return queued
 
     return decorate
+
+
+def retry_or_give_up(queued, args, kwargs: dict, attempt: int) -> bool:
+    """After the `attempt`-th run of a job failed: queue it again after its back-off while
+    it has attempts left (a plain @task has none), else log that it gave up."""
+    if attempt >= getattr(queued.func, "attempts", 1):
+        logger.error("job gave up", extra={"job": queued.module_path, "attempt": attempt})
+        return False
+    retry = queued.using(run_after=timezone.now() + retry_delay(attempt))
+    retry.enqueue(*args, attempt=attempt + 1, **kwargs)
+    logger.warning("job failed, retrying", extra={"job": queued.module_path, "attempt": attempt})
+    return True
 
 
 @job()
@@ -101,7 +107,10 @@ def deliver_email(
 # A job still "running" this long after it started was left by a worker that died (killed
 # outright, a lost machine): every job here takes seconds.
 STALLED_AFTER = timedelta(minutes=10)
-WORKER_LOST = "jobs.tasks.WorkerLost"
+
+
+class WorkerLost(Exception):
+    """The worker running a job stopped before the job finished."""
 
 
 @task()
@@ -115,24 +124,14 @@ def requeue_stalled() -> int:
             started_at__lt=timezone.now() - STALLED_AFTER
         )
         for result in stalled.select_for_update(skip_locked=True):
-            result.status = "FAILED"
-            result.finished_at = timezone.now()
-            result.exception_class_path = WORKER_LOST
-            result.traceback = "The worker running this job stopped before the job finished."
-            result.save(
-                update_fields=["status", "finished_at", "exception_class_path", "traceback"]
-            )
+            result.set_failed(WorkerLost())
             try:
                 queued = result.task
             except Exception:  # the job's code is gone: nothing to run again
                 continue
             kwargs = dict(result.args_kwargs["kwargs"])
             attempt = kwargs.pop("attempt", 1)
-            if attempt >= getattr(queued.func, "attempts", 1):
-                logger.error("job gave up", extra={"job": result.task_path, "attempt": attempt})
-                continue
-            queued.enqueue(*result.args_kwargs["args"], attempt=attempt + 1, **kwargs)
-            requeued += 1
+            requeued += retry_or_give_up(queued, result.args_kwargs["args"], kwargs, attempt)
     return requeued
 
 

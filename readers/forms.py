@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from articles.text import ReaderEmailField, ReaderTextField, imitates_staff
+from articles.text import ReaderEmailField, ReaderTextField, refuse_staff_names
 from readers.models import Reader, SignInLink, name_key
 
 NEXT_MAX_LENGTH = SignInLink._meta.get_field("next_path").max_length
@@ -76,11 +76,7 @@ class DisplayNameForm(forms.Form):
 
     def clean_display_name(self) -> str:
         name = self.cleaned_data["display_name"]
-        if imitates_staff(name):
-            raise forms.ValidationError(
-                "Please choose another name: this one could be mistaken for the newsroom's staff.",
-                code="staff_name",
-            )
+        refuse_staff_names(name)
         key = name_key(name)
         if not key:
             raise forms.ValidationError("Use at least one letter or digit.", code="no_letters")

@@ -126,14 +126,15 @@ class SignInLinkQuerySet(models.QuerySet):
 
     def issue(self, *, email: str, next_path: str = "") -> "tuple[SignInLink, str] | None":
         """A new link for the address and its token, or None when the address already
-        has LIVE_LINKS_PER_ADDRESS live ones. Call it inside a transaction: the count
-        and the new row happen under the address's lock."""
+        has LIVE_LINKS_PER_ADDRESS live ones or had READERS_SIGN_IN_LINKS_PER_DAY in the
+        last 24 hours. Call it inside a transaction: the counts and the new row happen
+        under the address's lock."""
         lock_address(email)
         now = timezone.now()
         if self.live(now).filter(email=email).count() >= LIVE_LINKS_PER_ADDRESS:
             return None
-        # Live links expire within the half hour; this bounds what strangers asking from
-        # many networks can send one address in a day.
+        # Live links soon expire; this bounds what strangers asking from many networks
+        # can send one address in a day.
         today = self.filter(email=email, created_at__gt=now - timedelta(days=1))
         if today.count() >= settings.READERS_SIGN_IN_LINKS_PER_DAY:
             return None

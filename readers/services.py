@@ -3,6 +3,7 @@
 import secrets
 from dataclasses import dataclass
 
+from axes.models import AccessLog
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -52,3 +53,15 @@ def reader_create(*, email: str) -> Reader:
     user.set_unusable_password()
     user.save()
     return Reader.objects.create(user=user, email=email)
+
+
+def reader_erase(*, account) -> None:
+    """Delete a reader's account and what the site keeps of it outside comments: its
+    address's sign-in links and its sign-ins as django-axes logged them (username,
+    address, browser). The comments app calls this last, once it has dealt with the
+    account's comments (comments.services.account_erase)."""
+    reader = getattr(account, "reader", None)
+    if reader is not None:
+        SignInLink.objects.filter(email=reader.email).delete()
+    AccessLog.objects.filter(username=account.get_username()).delete()
+    account.delete()

@@ -18,9 +18,9 @@ logger = logging.getLogger("readers")
 @job()
 def send_sign_in_link(*, email: str, next_path: str = "") -> bool:
     """Make a sign-in link for the address and mail it; False when the address already
-    has its LIVE_LINKS_PER_ADDRESS live links (nothing is sent). It runs the same whether
-    or not a reader has the address: the answer to the request that queued it said
-    nothing either way.
+    has its live links, or its links for the day (nothing is sent: see
+    SignInLink.objects.issue). It runs the same whether or not a reader has the address:
+    the answer to the request that queued it said nothing either way.
 
     The token exists only here and in the message: the job's arguments (kept in the task
     table) hold the address and where to go next, never the link."""
@@ -28,8 +28,11 @@ def send_sign_in_link(*, email: str, next_path: str = "") -> bool:
         issued = SignInLink.objects.issue(email=email, next_path=next_path)
     if issued is None:
         logger.info(
-            "sign-in link not sent: the address has its live links",
-            extra={"live_links": LIVE_LINKS_PER_ADDRESS},
+            "sign-in link not sent: the address has its live links, or its links for the day",
+            extra={
+                "live_links": LIVE_LINKS_PER_ADDRESS,
+                "per_day": settings.READERS_SIGN_IN_LINKS_PER_DAY,
+            },
         )
         return False
     link, token = issued

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from articles.ratelimit import network_of
 from comments.models import Comment, CommentReport, Thread
-from comments.rules import approved_before
+from comments.rules import TrackRecord
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
@@ -72,8 +72,8 @@ def test_the_trust_check_reads_the_reader_index(busy_site):
     query = Comment.objects.filter(reader_key="reader:7", status=Comment.Status.VISIBLE)
 
     assert "comment_reader_idx" in query.explain()
-    assert approved_before("reader:7") is False, "visible, but no moderator approved it"
-    assert approved_before("") is False
+    assert TrackRecord.of("reader:7").approved == 0, "visible, but no moderator approved it"
+    assert TrackRecord.of("").approved == 0
 
 
 def test_the_migration_gives_existing_comments_and_reports_their_networks(migrations):

@@ -106,7 +106,9 @@ def test_bad_text_gets_a_message_and_nothing_changes(reader, signed_in):
 def test_a_suspended_author_cannot_edit_and_a_closed_thread_allows_no_change(reader, signed_in):
     comment = readers_comment(reader)
     mod = make_staff("mod", "Moderators")
-    sanction_impose(Sanction(account=reader.user, kind="suspend", reason="Heat"), actor=mod, days=1)
+    sanction_impose(
+        sanction=Sanction(account=reader.user, kind="suspend", reason="Heat"), actor=mod, days=1
+    )
     response = signed_in.post(f"/comments/{comment.pk}/edit/", {"body": "Changed."})
     assert "Your account may not comment until" in response.content.decode()
 

@@ -79,7 +79,7 @@ def test_erasing_keeps_the_comments_as_a_former_readers(reader, signed_in):
     comment_edit(comment_id=comment.pk, author=reader.user, body="Worth keeping, edited.")
     mod = make_staff("mod", "Moderators")
     sanction = sanction_impose(
-        Sanction(account=reader.user, kind="premoderate", reason="Heat"), actor=mod
+        sanction=Sanction(account=reader.user, kind="premoderate", reason="Heat"), actor=mod
     )
     sanction_lift(sanction=sanction, actor=mod)  # erasing waits for sanctions to end
     reported = make_comments(article, 1)[0]
@@ -145,7 +145,7 @@ def test_a_sanctioned_account_is_not_erased_until_the_sanction_ends(reader, sign
     from comments.models import Sanction
 
     mod = make_staff("mod", "Moderators")
-    sanction_impose(Sanction(account=reader.user, kind="ban", reason="Threats"), actor=mod)
+    sanction_impose(sanction=Sanction(account=reader.user, kind="ban", reason="Threats"), actor=mod)
 
     response = signed_in.post("/account/erase/", {"comments": "keep", "confirm": "on"})
 

@@ -23,7 +23,9 @@ def mod(db):
 
 def impose(account, kind, mod, days=None, reason="Abuse of other readers", message=""):
     return sanction_impose(
-        Sanction(account=account, kind=kind, reason=reason, message=message), actor=mod, days=days
+        sanction=Sanction(account=account, kind=kind, reason=reason, message=message),
+        actor=mod,
+        days=days,
     )
 
 
