@@ -92,7 +92,7 @@ class CommentForm(forms.ModelForm):
         field_classes = {"author_name": ReaderTextField, "author_email": ReaderEmailField}
 
     def __init__(self, *args, article, reader=None, **kwargs):
-        """`reader`: the signed-in reader's account (comments.readers.signed_in_reader),
+        """`reader`: the signed-in reader's account (readers.models.signed_in_reader),
         whose comment goes under their display name: their form has no name or email.
         `article` None: a guest's identity fields alone, for the `comment-identity`
         placeholder (comments.identity)."""

@@ -28,8 +28,8 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from comments.forms import NAME_MAX_LENGTH, CommentForm
-from comments.readers import signed_in_reader
 from pagecache import placeholders
+from readers.models import signed_in_reader
 
 # The forms of a story page, by the ids their fields get: the placeholder's number.
 FORM_IDS = ("id_%s", "reply_%s")

@@ -60,18 +60,6 @@ def reader_of(request) -> Reader:
     return Reader(f"reader:{new}", new_cookie=new)
 
 
-def signed_in_reader(user) -> ReaderAccount | None:
-    """The reader's account behind a signed-in user, or None: for a guest, and for staff,
-    who are not readers and comment with a name they type. (One query, the first time
-    per request: the user row caches it.)"""
-    if user is None or not user.is_authenticated or user.is_staff or not user.is_active:
-        return None
-    try:
-        return user.reader
-    except ReaderAccount.DoesNotExist:
-        return None
-
-
 def is_readers_name(name: str) -> bool:
     """Does a typed name read as a reader's display name (same `name_key`)? Then a guest
     may not take it: a reader's name belongs to their account."""

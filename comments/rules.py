@@ -27,7 +27,7 @@ from comments.models import (
     Thread,
     WatchedWord,
 )
-from comments.readers import signed_in_reader
+from readers.models import signed_in_reader
 
 WhoMayComment = SectionPolicy.WhoMayComment
 

@@ -28,7 +28,6 @@ from comments.models import (
     Thread,
 )
 from comments.privacy import reports_forget
-from comments.readers import signed_in_reader
 from comments.rules import (
     AccountSanctioned,
     CommentRules,
@@ -41,6 +40,7 @@ from comments.rules import (
 )
 from comments.signals import comment_published
 from jobs.tasks import send_email
+from readers.models import signed_in_reader
 from readers.services import reader_erase
 
 logger = logging.getLogger("comments.moderation")

@@ -8,7 +8,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -24,7 +23,7 @@ from comments.forms import (
 )
 from comments.listing import comment_url
 from comments.models import CHANGEABLE_BY_AUTHOR, Comment, ModerationEvent
-from comments.readers import Reader, reader_of, signed_in_reader
+from comments.readers import Reader, reader_of
 from comments.rules import (
     AccountSanctioned,
     CommentRules,
@@ -50,6 +49,7 @@ from comments.services import (
     thread_close,
     thread_reopen,
 )
+from readers.models import signed_in_reader
 
 # Refusals for spam signals say nothing about which rule caught them.
 NEUTRAL_REFUSAL = "Your comment could not be posted. Please wait a moment and try again."
@@ -174,7 +174,7 @@ def your_comments(request):
     """A signed-in reader's own comments, newest first, whatever their status: their page
     alone, never kept by a cache."""
     if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path(), reverse("readers:sign-in"))
+        return redirect_to_login(request.get_full_path())
     comments = Comment.objects.written_by(request.user).for_their_author()
     page = Paginator(comments, YOUR_COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "comments/your_comments.html", {"page": page})
@@ -351,11 +351,12 @@ def delete_comment(request, comment_pk):
 
 
 def _readers_account(request):
-    """The signed-in reader's account; staff accounts are not readers' (404)."""
-    user = request.user
-    if not user.is_authenticated or user.is_staff or not hasattr(user, "reader"):
+    """The signed-in reader's account (readers.models.signed_in_reader); anyone else,
+    staff included, finds nothing here (404)."""
+    reader = signed_in_reader(request.user)
+    if reader is None:
         raise Http404("No reader's account here.")
-    return user
+    return reader.user
 
 
 @never_cache

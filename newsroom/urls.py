@@ -33,9 +33,9 @@ def media(request, path):
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
-    # Before the readers' account pages: /account/comments/ is the comments app's.
-    path("", include("comments.urls")),
-    path("account/", include(("comments.account_urls", "comments-account"))),
+    path("comments/", include("comments.urls")),
+    # A reader's account pages: the readers app's, and their comments' (comments app).
+    path("account/", include("comments.account_urls")),
     path("account/", include("readers.urls")),
     path("notifications/", include("notifications.urls")),
     path("media/<path:path>", media, name="media"),

@@ -20,14 +20,14 @@ from notifications.models import (
     threads_commented_in,
 )
 from notifications.tokens import InvalidToken, read_token
-from readers.models import Reader
+from readers.models import Reader, signed_in_reader
 
 
 @never_cache
-@login_required(login_url="readers:sign-in")
+@login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request):
-    reader = Reader.objects.filter(user=request.user).first()
+    reader = signed_in_reader(request.user)
     if reader is None:  # staff: only readers' accounts get mail about replies
         raise Http404("Only readers get mail about replies.")
     threads = list(threads_commented_in(reader))

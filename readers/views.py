@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from readers.forms import DisplayNameForm, SignInForm, local_path
-from readers.models import NameTaken, Reader, SignInLink, token_hash
+from readers.models import NameTaken, SignInLink, signed_in_reader, token_hash
 from readers.ratelimit import sign_in_allowed
 from readers.services import sign_in_link_redeem
 from readers.tasks import send_sign_in_link
@@ -112,8 +112,8 @@ def sign_out(request):
 def account(request):
     if not request.user.is_authenticated:
         return redirect(f"{reverse('readers:sign-in')}?{urlencode({'next': request.path})}")
-    reader = Reader.objects.select_related("user").filter(user=request.user).first()
-    if reader is None or not reader.may_sign_in():
+    reader = signed_in_reader(request.user)
+    if reader is None:
         return render(request, "readers/not_a_reader.html", status=403)
     status = 200
     if request.method == "POST":
