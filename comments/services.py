@@ -105,8 +105,9 @@ def comment_post(
 
     `reader_key` is the identity the site issued the reader (see comments.readers); it
     is what a moderator's approval trusts, never the typed email; `author` the signed-in
-    account, if any. A signed-in reader comments as their account says: their display
-    name and address, whatever name and email came with the form."""
+    account, if any. A signed-in reader comments as their account says: under their
+    display name, whatever name and email came with the form (their address stays on
+    the account)."""
     network = network_of(ip)
     reader = signed_in_reader(author)
     if reader is not None:
@@ -189,7 +190,7 @@ def comment_edit(*, comment_id: int, author, body: str) -> Posted:
             raise EditWindowClosed
         if body == comment.body:
             return Posted(comment, held=comment.status != Comment.Status.VISIBLE)
-        events = comment.events.values_list("action", flat=True)
+        events = list(comment.events.values_list("action", flat=True))
         if sum(action == ModerationEvent.Action.EDIT for action in events) >= (
             settings.COMMENTS_MAX_EDITS
         ):

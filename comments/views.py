@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles.models import Article
 from comments import export
@@ -300,13 +300,20 @@ def _own_comment_or_404(request, comment_pk) -> Comment:
     )
 
 
+def _posted(request):
+    """The form data of a POST (bound even when it sent no field: an empty POST is told
+    what is missing), None for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
 @never_cache
+@require_http_methods(["GET", "POST"])
 def edit_comment(request, comment_pk):
     comment = _own_comment_or_404(request, comment_pk)
     article = comment.thread.article
     deadline = comment.edit_deadline()
-    form = CommentEditForm(request.POST or None, initial={"body": comment.body})
-    if request.method == "POST" and form.is_valid():
+    form = CommentEditForm(_posted(request), initial={"body": comment.body})
+    if form.is_bound and form.is_valid():
         try:
             edited = comment_edit(
                 comment_id=comment.pk, author=request.user, body=form.cleaned_data["body"]
@@ -334,6 +341,7 @@ def edit_comment(request, comment_pk):
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 def delete_comment(request, comment_pk):
     comment = _own_comment_or_404(request, comment_pk)
     article = comment.thread.article
@@ -360,6 +368,7 @@ def _readers_account(request):
 
 
 @never_cache
+@require_GET
 def download_own_comments(request, data_format):
     account = _readers_account(request)
     if data_format not in ("json", "csv"):
@@ -374,10 +383,11 @@ def download_own_comments(request, data_format):
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 def erase_account(request):
     account = _readers_account(request)
-    form = EraseAccountForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = EraseAccountForm(_posted(request))
+    if form.is_bound and form.is_valid():
         try:
             account_erase(account=account, keep_comments=form.cleaned_data["comments"] == "keep")
         except AccountSanctioned as sanctioned:
@@ -386,9 +396,9 @@ def erase_account(request):
                 "Your account is under a moderator's sanction, so it cannot be erased until "
                 f"the sanction ends; write to the newsroom to ask sooner. ({sanctioned})",
             )
-            return render(request, "comments/erase_account.html", {"form": form}, status=400)
-        logout(request)
-        messages.success(request, "Your account is erased. Thank you for reading.")
-        return redirect("articles:home")
+        else:
+            logout(request)
+            messages.success(request, "Your account is erased. Thank you for reading.")
+            return redirect("articles:home")
     status = 400 if form.errors else 200
     return render(request, "comments/erase_account.html", {"form": form}, status=status)

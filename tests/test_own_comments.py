@@ -270,3 +270,17 @@ def test_a_moderator_sees_the_text_as_it_was_before_an_edit(reader, signed_in):
     moderator.force_login(make_staff("mod", "Moderators"))
     page = moderator.get(f"/admin/comments/comment/{comment.pk}/change/").content.decode()
     assert "Before the edit." in page and "After the edit." in page
+
+
+def test_an_empty_post_is_told_what_is_missing_and_other_methods_are_refused(reader, signed_in):
+    comment = readers_comment(reader)
+    empty = signed_in.post(f"/comments/{comment.pk}/edit/")
+    assert empty.status_code == 400 and "Please write a comment." in empty.content.decode()
+    erase = signed_in.post("/account/erase/")
+    assert erase.status_code == 400 and "Tick the box to confirm." in erase.content.decode()
+    for address in (f"/comments/{comment.pk}/edit/", f"/comments/{comment.pk}/delete/"):
+        assert signed_in.put(address).status_code == 405
+    assert signed_in.delete("/account/erase/").status_code == 405
+    assert signed_in.post("/account/download/comments.json").status_code == 405
+    comment.refresh_from_db()
+    assert (comment.body, comment.status) == ("First thoughts.", Comment.Status.VISIBLE)
