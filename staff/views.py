@@ -70,7 +70,7 @@ def sign_in_code(request, site):
     enrolling = device is None
     if enrolling:
         device = twofactor.enrolment_device(user)
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         refusal = twofactor.second_factor_check(
             request=request, user=user, device=device, code=form.cleaned_data["code"]

@@ -426,3 +426,12 @@ def test_secret_tokens_in_addresses_are_not_logged(client, caplog):
         client.get("/notifications/unsubscribe/another-secret-value/")
     paths = [r.path for r in caplog.records if r.name == "newsroom.requests"]
     assert paths == ["/account/sign-in/…/", "/notifications/unsubscribe/…/"]
+
+
+def test_an_empty_post_to_the_code_page_is_told_what_is_missing(client):
+    chief = superuser()
+    TOTPDevice.objects.create(user=chief, name="phone", confirmed=True)
+    sign_in(client, "chief")
+    empty = client.post(CODE_PAGE)
+    assert "Enter the 6 digits your app shows, nothing else." in empty.content.decode()
+    assert not signed_in(client)
