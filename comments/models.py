@@ -51,6 +51,36 @@ class SectionPolicy(models.Model):
         "a few of them (COMMENTS_NEW_COMMENTER_APPROVALS).",
     )
 
+    public_tally = models.BooleanField(
+        "Show the moderation tally",
+        default=False,
+        help_text="Under each thread: how many comments are published and how many "
+        "moderators removed.",
+    )
+    # Surge mode (comments.surge): blank takes the site's COMMENTS_SURGE_* setting.
+    surge_comments_per_hour = models.PositiveIntegerField(
+        "Surge: comments per hour",
+        null=True,
+        blank=True,
+        help_text="A story receiving comments faster than this goes into surge mode. "
+        "Blank: the site's setting. 0: never by rate.",
+    )
+    surge_rejection_percent = models.PositiveSmallIntegerField(
+        "Surge: rejected share (%)",
+        null=True,
+        blank=True,
+        help_text="A story where moderators reject at least this share of the last hour's "
+        "decided comments goes into surge mode. Blank: the site's setting. 0: never by "
+        "rejections.",
+    )
+    surge_slow_minutes = models.PositiveSmallIntegerField(
+        "Surge: minutes between a reader's comments",
+        null=True,
+        blank=True,
+        help_text="In surge mode, one comment per reader per this many minutes. "
+        "Blank: the site's setting.",
+    )
+
     class Meta:
         verbose_name = "section comment policy"
         verbose_name_plural = "section comment policies"
@@ -103,6 +133,9 @@ class Thread(models.Model):
         help_text="Kept up to date when comments are posted or moderated; read by story lists.",
     )
     created_at = models.DateTimeField("Created at", auto_now_add=True)
+    # Surge mode (comments.surge): since when, and why; None when the thread runs normally.
+    surge_started_at = models.DateTimeField("In surge mode since", null=True, blank=True)
+    surge_reason = models.CharField("Why in surge mode", max_length=255, blank=True)
 
     class Meta:
         permissions = [("close_thread", "Can close and reopen comment threads")]
@@ -139,6 +172,31 @@ class CommentQuerySet(models.QuerySet):
             .order_by("-created_at", "-pk")
         )
 
+    # The moderators' queues (the moderation app), each served by a partial index.
+
+    def reported(self) -> "CommentQuerySet":
+        """Visible, reported, and not approved by a moderator since the last report."""
+        return self.filter(status=Comment.Status.VISIBLE, report_count__gt=0).filter(
+            models.Q(decided_at=None) | models.Q(reported_at__gt=models.F("decided_at"))
+        )
+
+    def pending(self) -> "CommentQuerySet":
+        """Held for a moderator: by the section's rules, its text, its author or reports."""
+        return self.filter(status=Comment.Status.PENDING)
+
+    def unmoderated(self) -> "CommentQuerySet":
+        """Visible, never reported, and no moderator has looked at it."""
+        return self.filter(status=Comment.Status.VISIBLE, decided_at=None, report_count=0)
+
+    def approved(self) -> "CommentQuerySet":
+        return self.filter(status=Comment.Status.VISIBLE, decided_at__isnull=False)
+
+    def rejected(self) -> "CommentQuerySet":
+        return self.filter(status=Comment.Status.REMOVED)
+
+    def editors_picks(self) -> "CommentQuerySet":
+        return self.filter(status=Comment.Status.VISIBLE, featured_at__isnull=False)
+
 
 def queue_ordering() -> list:
     """The moderation queue: pending comments first, then the most reported, the newest."""
@@ -148,6 +206,18 @@ def queue_ordering() -> list:
         output_field=models.IntegerField(),
     )
     return [is_pending, "-report_count", "-created_at"]
+
+
+class RejectionReason(models.TextChoices):
+    """Why moderators reject a comment: its author is told which."""
+
+    SPAM = "spam", "Spam or advertising"
+    ABUSE = "abuse", "Abusive or hateful"
+    HARASSMENT = "harassment", "Attacks another reader or person"
+    OFF_TOPIC = "off_topic", "Off-topic"
+    PERSONAL = "personal", "Shares someone's personal information"
+    MISLEADING = "misleading", "Misleading or false"
+    OTHER = "other", "Breaks the community guidelines"
 
 
 class Comment(models.Model):
@@ -232,6 +302,41 @@ class Comment(models.Model):
     # "user:<pk>" when signed in. A moderator's approval is recorded against it (the
     # audit entry on this comment): that reader's next comments skip pre-moderation.
     reader_key = models.CharField("Reader", max_length=100, blank=True, editable=False)
+    # The last moderator's decision on it (approve, reject, restore), with who and when:
+    # the queues (an approved comment leaves Unmoderated and Reported), the second of two
+    # moderators deciding the same comment (told who did what), the time to a decision.
+    decided_at = models.DateTimeField("Decided at", null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="Decided by",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    # Why a moderator rejected it, from a list its author is shown.
+    rejection_reason = models.CharField(
+        "Why it was rejected",
+        max_length=20,
+        choices=RejectionReason.choices,
+        blank=True,
+        editable=False,
+    )
+    # The last report's time: a report after a moderator's approval brings the comment
+    # back to the Reported queue.
+    reported_at = models.DateTimeField("Last reported at", null=True, blank=True, editable=False)
+    # An Editors' pick: shown above the thread while it stays visible.
+    featured_at = models.DateTimeField("Editors' pick since", null=True, blank=True, editable=False)
+    featured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="Picked by",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     # The one-time number of the form that sent it: a form sends one comment, so a
     # captured form cannot be replayed with other text. Empty for comments from elsewhere.
     form_nonce = models.CharField("Form nonce", max_length=32, blank=True, editable=False)
@@ -240,7 +345,12 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        permissions = [("moderate_comment", "Can approve, remove and restore comments")]
+        permissions = [
+            ("moderate_comment", "Can approve, remove and restore comments"),
+            # Readers' emails and networks are personal data: a search by them is its own
+            # permission, given to the Moderators role and withheld where a newsroom wants.
+            ("search_comment", "Can search comments by email and network"),
+        ]
         indexes = [
             models.Index(
                 fields=["thread", "parent", "status", "created_at"], name="comment_thread_idx"
@@ -252,6 +362,35 @@ class Comment(models.Model):
             models.Index(fields=["network", "-created_at"], name="comment_network_idx"),
             models.Index(
                 fields=["reader_key"], condition=~models.Q(reader_key=""), name="comment_reader_idx"
+            ),
+            # The moderators' queues (comments.models.CommentQuerySet, the moderation
+            # app): each a small partial index, newest first, however many comments.
+            models.Index(
+                fields=["-created_at"],
+                condition=models.Q(status="visible", report_count__gt=0),
+                name="comment_reported_idx",
+            ),
+            models.Index(
+                fields=["-created_at"],
+                condition=models.Q(status="pending"),
+                name="comment_pending_idx",
+            ),
+            models.Index(
+                fields=["-created_at"],
+                condition=models.Q(status="visible", decided_at__isnull=True, report_count=0),
+                name="comment_unmoderated_idx",
+            ),
+            models.Index(
+                fields=["-decided_at"],
+                condition=models.Q(decided_at__isnull=False),
+                name="comment_decided_idx",
+            ),
+            # The dashboard's last seven days.
+            models.Index(fields=["created_at"], name="comment_created_idx"),
+            models.Index(
+                fields=["thread", "-featured_at"],
+                condition=models.Q(featured_at__isnull=False),
+                name="comment_featured_idx",
             ),
         ]
         constraints = [
@@ -370,6 +509,10 @@ class ModerationEvent(models.Model):
         LIFT = "lift", "Lifted a sanction"
         EDIT = "edit", "Edited by its author"
         DELETE = "delete", "Deleted by its author"
+        FEATURE = "feature", "Made an Editors' pick"
+        UNFEATURE = "unfeature", "Taken out of Editors' picks"
+        SURGE_START = "surge-start", "Surge mode began"
+        SURGE_END = "surge-end", "Surge mode ended"
 
     # The thread a comment or closing event belongs to; none for a sanction on a person.
     thread = models.ForeignKey(
@@ -404,7 +547,10 @@ class ModerationEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["thread", "-created_at"], name="event_thread_idx")]
+        indexes = [
+            models.Index(fields=["thread", "-created_at"], name="event_thread_idx"),
+            models.Index(fields=["-created_at"], name="event_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor or 'the system'}"

@@ -280,7 +280,8 @@ def comment_report(*, comment_id: int, reason: str, reporter_key: str, ip: str |
         weight_before = comment.report_weight
         comment.report_count += 1
         comment.report_weight += report_weight(reporter_key)
-        fields = ["report_count", "report_weight"]
+        comment.reported_at = timezone.now()
+        fields = ["report_count", "report_weight", "reported_at"]
         # Hidden once, when the weight reaches the threshold: a moderator's approval after
         # that stands against later reports.
         threshold = settings.COMMENTS_REPORT_THRESHOLD
@@ -326,7 +327,8 @@ def comment_moderate(*, comment: Comment, action: str, actor, reason: str = "") 
         if comment.status not in applies_to:
             return False
         comment.status = new_status
-        comment.save(update_fields=["status"])
+        comment.decided_at, comment.decided_by = timezone.now(), actor
+        comment.save(update_fields=["status", "decided_at", "decided_by"])
         _audit(
             ModerationEvent.objects.create(
                 thread=thread, comment=comment, action=action, actor=actor, reason=reason

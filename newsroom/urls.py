@@ -34,6 +34,8 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("comments/", include("comments.urls")),
+    # The moderators' workspace (staff only).
+    path("moderation/", include("moderation.urls")),
     # A reader's account pages: the readers app's, and their comments' (comments app).
     path("account/", include("comments.account_urls")),
     path("account/", include("readers.urls")),

@@ -31,13 +31,16 @@ PERMISSIONS = {
     MODERATORS: [
         ("articles", "article", ["view"]),
         ("comments", "thread", ["view", "change", "close_thread"]),
-        ("comments", "comment", ["view", "change", "moderate_comment"]),
+        ("comments", "comment", ["view", "change", "moderate_comment", "search_comment"]),
         ("comments", "commentreport", ["view"]),
         ("comments", "moderationevent", ["view"]),
         ("comments", "sectionpolicy", ["add", "change", "view"]),
         ("comments", "watchedword", ["add", "change", "delete", "view"]),
         # Sanctions on readers' accounts: imposed and lifted, never deleted.
         ("comments", "sanction", ["add", "change", "view"]),
+        # Which moderator looks after which section, and their notes on commenters.
+        ("moderation", "sectionassignment", ["add", "change", "delete", "view"]),
+        ("moderation", "personnote", ["add", "view"]),
     ],
 }
 

@@ -35,11 +35,15 @@ MODERATION = {
     "comments.view_comment",
     "comments.change_comment",
     "comments.moderate_comment",
+    "comments.search_comment",
     "comments.view_commentreport",
     "comments.view_moderationevent",
     *(f"comments.{a}_sectionpolicy" for a in ("add", "change", "view")),
     *(f"comments.{a}_watchedword" for a in ("add", "change", "delete", "view")),
     *(f"comments.{a}_sanction" for a in ("add", "change", "view")),
+    *(f"moderation.{a}_sectionassignment" for a in ("add", "change", "delete", "view")),
+    "moderation.add_personnote",
+    "moderation.view_personnote",
 }
 
 

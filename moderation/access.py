@@ -1,0 +1,48 @@
+"""Who may use the workspace: staff signed in with the second factor their account needs
+(the admin site's own test), holding the moderators' permission. Checked on the server
+for every page and every decision; templates only hide what the permission refuses."""
+
+from functools import wraps
+
+from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+
+MODERATE = "comments.moderate_comment"
+
+
+def moderator_required(view=None, *, permission: str = MODERATE):
+    """Staff pages of the workspace: the admin's sign-in for strangers, 403 for staff
+    without the permission, and never kept by any cache."""
+
+    def decorate(view):
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            if not admin.site.has_permission(request):
+                return redirect_to_login(
+                    request.get_full_path(), reverse("admin:login"), REDIRECT_FIELD_NAME
+                )
+            if not request.user.has_perm(permission):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return never_cache(checked)
+
+    return decorate(view) if view is not None else decorate
+
+
+def workspace_context(request, title: str, **extra) -> dict:
+    """What every workspace page needs: the admin frame's context, and the stories in
+    surge mode (a banner on every page)."""
+    from comments.models import Thread
+
+    surges = Thread.objects.filter(surge_started_at__isnull=False).select_related("article")
+    return {
+        **admin.site.each_context(request),
+        "title": title,
+        "surges": list(surges.order_by("-surge_started_at")[:10]),
+        **extra,
+    }

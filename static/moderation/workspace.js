@@ -1,0 +1,1 @@
+// The moderators workspace keyboard: built by issue 14.
