@@ -24,6 +24,7 @@ from comments.models import (
     Comment,
     CommentReport,
     ModerationEvent,
+    RejectionReason,
     Sanction,
     Thread,
 )
@@ -38,7 +39,7 @@ from comments.rules import (
     report_weight,
     sanctions_in_force,
 )
-from comments.signals import comment_published
+from comments.signals import comment_published, comment_rejected
 from jobs.tasks import send_email
 from readers.models import signed_in_reader
 from readers.services import reader_erase
@@ -314,10 +315,14 @@ MODERATION = {
 }
 
 
-def comment_moderate(*, comment: Comment, action: str, actor, reason: str = "") -> bool:
+def comment_moderate(
+    *, comment: Comment, action: str, actor, reason: str = "", rejection_reason: str = ""
+) -> bool:
     """Approve, remove or restore a comment, with an audit entry. Returns whether it changed.
 
-    Comments are never deleted: a removed comment keeps its place in the thread.
+    A removal may give one of RejectionReason's reasons: kept on the comment (its author
+    is told it) and written in the log when no other reason is. Comments are never
+    deleted: a removed comment keeps its place in the thread.
     """
     applies_to, new_status = MODERATION[action]
     with transaction.atomic():
@@ -328,7 +333,15 @@ def comment_moderate(*, comment: Comment, action: str, actor, reason: str = "") 
             return False
         comment.status = new_status
         comment.decided_at, comment.decided_by = timezone.now(), actor
-        comment.save(update_fields=["status", "decided_at", "decided_by"])
+        fields = ["status", "decided_at", "decided_by"]
+        if action == ModerationEvent.Action.REMOVE and rejection_reason:
+            comment.rejection_reason = rejection_reason
+            reason = reason or RejectionReason(rejection_reason).label
+            fields.append("rejection_reason")
+        elif comment.rejection_reason and new_status == Comment.Status.VISIBLE:
+            comment.rejection_reason = ""
+            fields.append("rejection_reason")
+        comment.save(update_fields=fields)
         _audit(
             ModerationEvent.objects.create(
                 thread=thread, comment=comment, action=action, actor=actor, reason=reason
@@ -337,6 +350,32 @@ def comment_moderate(*, comment: Comment, action: str, actor, reason: str = "") 
         thread.refresh_comment_count()
         if new_status == Comment.Status.VISIBLE:
             comment_published.send(sender=Comment, comment=comment)
+        elif comment.rejection_reason:
+            comment_rejected.send(sender=Comment, comment=comment)
+    return True
+
+
+def comment_feature(*, comment: Comment, actor, featured: bool = True) -> bool:
+    """Make a visible comment an Editors' pick, or take it out of them, with an audit
+    entry. Returns whether it changed (the second of two moderators changes nothing)."""
+    with transaction.atomic():
+        thread = Thread.objects.select_for_update().get(pk=comment.thread_id)
+        comment = Comment.objects.select_for_update().get(pk=comment.pk)
+        comment.thread = thread
+        if featured == (comment.featured_at is not None):
+            return False
+        if featured and comment.status != Comment.Status.VISIBLE:
+            return False
+        comment.featured_at, comment.featured_by = (
+            (timezone.now(), actor) if featured else (None, None)
+        )
+        comment.save(update_fields=["featured_at", "featured_by"])
+        action = ModerationEvent.Action.FEATURE if featured else ModerationEvent.Action.UNFEATURE
+        _audit(
+            ModerationEvent.objects.create(
+                thread=thread, comment=comment, action=action, actor=actor
+            )
+        )
     return True
 
 

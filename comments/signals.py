@@ -9,3 +9,8 @@ from django.dispatch import Signal
 # record. Sent inside the transaction that made it visible, so whatever a receiver writes
 # (a queued job) commits or rolls back with the comment. Argument: `comment`.
 comment_published = Signal()
+
+# A moderator rejected a comment (removed it, with one of RejectionReason's reasons):
+# its author may be told why. Sent inside the transaction, like comment_published.
+# Argument: `comment` (its `rejection_reason` set).
+comment_rejected = Signal()
