@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from articles.models import Article, Section, Topic
 from articles.pages import LISTINGS, SITE
-from comments.models import Comment, Thread
+from comments.models import Comment, RejectionReason, Thread
 from pagecache import versions
 
 SECTIONS = ["Pakistan", "World", "Business", "Sport", "Opinion", "Karachi", "Lahore", "Islamabad"]
@@ -33,6 +33,12 @@ BIG_THREADS = 10
 BIG_THREAD_SIZE = 2000
 # What generated comments are: mostly visible, some held, a few removed by moderators.
 GENERATED_STATUSES = [Comment.Status.VISIBLE, Comment.Status.PENDING, Comment.Status.REMOVED]
+HELD_REASONS = [
+    "pre-moderated section: no approved comment from this reader yet",
+    "watched word: idiot",
+    "more than 2 links",
+    "new commenter: 0 of 3 comments approved so far",
+]
 
 
 def sentence(rng: random.Random, words: int) -> str:
@@ -211,6 +217,24 @@ class Command(BaseCommand):
                 """
             )
 
+    def moderated(self, comment: Comment) -> None:
+        """What the moderators' queues hold at scale: held comments with their reasons,
+        removals with a reason and a decision, about one visible comment in a hundred
+        reported, and a fifth of the rest approved."""
+        rng = self.rng
+        later = comment.created_at + timedelta(minutes=rng.uniform(1, 180))
+        if comment.status == Comment.Status.PENDING:
+            comment.held_reason = rng.choice(HELD_REASONS)
+        elif comment.status == Comment.Status.REMOVED:
+            comment.decided_at = later
+            comment.rejection_reason = rng.choice(RejectionReason.values)
+        elif rng.random() < 0.01:
+            comment.report_count = rng.randint(1, 2)
+            comment.report_weight = comment.report_count
+            comment.reported_at = later
+        elif rng.random() < 0.2:
+            comment.decided_at = later
+
     def insert_comments(self, chunk, published) -> int:
         """Top-level comments first (their ids are needed), then replies to them."""
         rng = self.rng
@@ -220,15 +244,17 @@ class Command(BaseCommand):
             span = max(60.0, (self.now - start).total_seconds() * 0.2)
             replies = missing * 3 // 10
             for _ in range(missing - replies):
-                tops.append(
-                    Comment(
-                        thread_id=thread_pk,
-                        author_name=rng.choice(["", "Ayesha", "Bilal", "Farah", "Imran", "Sana"]),
-                        body=sentence(rng, rng.randint(5, 40)),
-                        created_at=start + timedelta(seconds=rng.uniform(30, span)),
-                        status=rng.choices(GENERATED_STATUSES, [95, 3, 2])[0],
-                    )
+                comment = Comment(
+                    thread_id=thread_pk,
+                    author_name=rng.choice(["", "Ayesha", "Bilal", "Farah", "Imran", "Sana"]),
+                    body=sentence(rng, rng.randint(5, 40)),
+                    created_at=start + timedelta(seconds=rng.uniform(30, span)),
+                    status=rng.choices(GENERATED_STATUSES, [95, 3, 2])[0],
+                    # Some thousands of regular commenters, each with a history.
+                    reader_key=f"reader:gen{rng.randint(1, 20_000)}",
                 )
+                self.moderated(comment)
+                tops.append(comment)
             replies_wanted.append((thread_pk, replies))
         with transaction.atomic():
             created = Comment.objects.bulk_create(tops, batch_size=2000)
