@@ -310,3 +310,12 @@ def test_nobody_else_sees_the_reason(client, story, ayesha, moderator):
 
     assert "Attacks another reader" not in page_text(client.get("/account/comments/"))
     assert "Attacks another reader" not in page_text(Client().get(story.get_absolute_url()))
+
+
+def test_the_choices_page_says_no_email_stops_these_too(ayesha):
+    client = Client()
+    client.force_login(ayesha.user)
+
+    text = page_text(client.get("/notifications/"))
+
+    assert "When a moderator removes a comment of yours, we tell you why at once" in text
