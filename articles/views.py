@@ -25,12 +25,15 @@ NEWS_SITEMAP_HOURS = 48
 # The query parameters each page reads; the page cache ignores all others.
 PAGE_NUMBER = {"page": positive_int}
 # The comment thread's (comments.templatetags.comments_tags): its page, its order
-# (comments.listing.ORDERS) and the comment a Reply link opens a form under. Whether a
-# value names a page or a comment there, the comments app answers (pagecache.addresses).
+# (comments.listing.ORDERS), the comment a Reply link opens a form under, and its filter
+# (any value is read: the comments app knows which it has, and sends a reader asking for
+# another to the thread). Whether a value names a page, a comment or a filter there, the
+# comments app answers (pagecache.addresses).
 STORY_PARAMS = {
     "cpage": positive_int,
     "corder": one_of("oldest", "newest"),
     "reply_to": positive_int,
+    "cfilter": lambda value: value or None,
 }
 
 

@@ -1,5 +1,6 @@
-"""The mails: one reply at once, or a day's replies in a digest. Plain text only: reader
-text goes out as the reader wrote it, and no mail client renders it as markup."""
+"""The mails: one reply at once, or a day's replies in a digest; a comment moderators
+rejected, and why. Plain text only: reader text goes out as the reader wrote it, and no
+mail client renders it as markup."""
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -85,3 +86,22 @@ def digest_mail(replies: list[Comment], reader: Reader) -> EmailMessage:
         else f"{count} replies to your comments"
     )
     return _message(reader, subject, body)
+
+
+def rejection_mail(comment: Comment, reader: Reader) -> EmailMessage:
+    """To the author of a comment moderators removed, with one of RejectionReason's
+    reasons: which, on which story, and where they see their comments."""
+    headline = one_line(comment.thread.article.headline)
+    body = render_to_string(
+        "notifications/rejection_mail.txt",
+        {
+            "headline": headline,
+            "reason": comment.get_rejection_reason_display(),
+            "their_comment": Truncator(comment.body).words(30),
+            "story_url": absolute(comment.thread.article.get_absolute_url()),
+            "your_comments_url": absolute(reverse("comments-account:your-comments")),
+            **_footer(),
+            "unsubscribe_url": unsubscribe_url(reader),
+        },
+    )
+    return _message(reader, f"Your comment on “{headline}” was removed", body)

@@ -1,11 +1,13 @@
-"""Reply notifications' background jobs (see jobs.tasks).
+"""Reply notifications' background jobs (see jobs.tasks), and the notice to the author
+of a comment moderators rejected.
 
 Posting a reply only queues `notify_reply` (one row, in the reply's transaction); the job
 decides everything again when it runs, from the rows as they are then: the reply may have
-been removed, the reader may have gone or changed their mind.
+been removed, the reader may have gone or changed their mind. A rejection likewise queues
+`notify_rejection`.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -13,8 +15,8 @@ from django.utils import timezone
 
 from comments.models import Comment
 from jobs.tasks import job
-from notifications.mail import digest_mail, reply_mail
-from notifications.models import Frequency, ReplyNotice, reply_frequency
+from notifications.mail import digest_mail, rejection_mail, reply_mail
+from notifications.models import Frequency, ReplyNotice, ReplyPreference, reply_frequency
 from readers.models import Reader
 
 # Why a notice was not sent at once (ReplyNotice.reason).
@@ -22,6 +24,8 @@ CHOSE_NONE = "the reader chose no mail"
 CHOSE_DIGEST = "the reader chose a digest"
 OVER_HOURLY_LIMIT = "hourly limit reached"
 NOT_VISIBLE = "the reply is no longer visible"
+NO_LONGER_REJECTED = "the comment was decided on again since"
+NO_ONE = "no one to tell"
 
 
 def queue_notify_reply(sender, comment: Comment, **kwargs) -> None:
@@ -66,7 +70,7 @@ def notify_reply(reply_id: int) -> str:
             return NOT_VISIBLE
         recipient = _recipient(reply)
         if recipient is None:
-            return "no one to tell"
+            return NO_ONE
         if ReplyNotice.objects.filter(reply=reply, recipient=recipient).exists():
             return "told already"
         notice = ReplyNotice(reply=reply, recipient=recipient)
@@ -141,3 +145,46 @@ def send_digest(reader_id: int) -> str:
         if replies:
             digest_mail(replies, reader).send()
     return f"{len(replies)} in the digest"
+
+
+def queue_notify_rejection(sender, comment: Comment, **kwargs) -> None:
+    """comments.signals.comment_rejected: a signed-in author's comment queues its job,
+    for this rejection (the moment it was decided). A guest's queues nothing: a guest's
+    address was never verified, and nobody writes to an address nobody confirmed."""
+    if comment.author_id is None:
+        return
+    notify_rejection.enqueue(comment.pk, comment.decided_at.isoformat())
+
+
+@job()
+def notify_rejection(comment_id: int, decided_at: str) -> str:
+    """Tell the author of comment `comment_id` that moderators rejected it at
+    `decided_at`, and why: once per rejection. The signal is sent once per removal (a
+    removed comment cannot be removed again), so each rejection queues one job; the mail
+    is the job's last step (a mail server that refuses fails the run, having sent
+    nothing, and the retry sends); and a comment restored, or restored and rejected
+    again, since the job was queued is decided on anew: this job then sends nothing,
+    the later rejection's job tells of it. (No row records the mail, as ReplyNotice does
+    for replies: a worker lost between the mail server's acceptance and the job's
+    result would send it twice when the job is queued again.)
+
+    Sent unless the reader chose no mail at all (their choice for every thread is "No
+    email", which every mail's unsubscribe link makes): a thread's own choice and the
+    digest are about replies, and a rejection is rare and about their own words, so it
+    goes at once."""
+    comment = (
+        Comment.objects.select_related("thread__article")
+        .filter(pk=comment_id, status=Comment.Status.REMOVED)
+        .exclude(rejection_reason="")
+        .first()
+    )
+    if comment is None or comment.decided_at != datetime.fromisoformat(decided_at):
+        return NO_LONGER_REJECTED
+    # A reader's account, still open: not a staff member's, nor an erased one.
+    recipient = Reader.objects.filter(user_id=comment.author_id, user__is_active=True).first()
+    if recipient is None:
+        return NO_ONE
+    if ReplyPreference.of(recipient) == Frequency.NONE:
+        return CHOSE_NONE
+    rejection_mail(comment, recipient).send()
+    return "sent"

@@ -4,7 +4,7 @@ from django import template
 
 from comments.forms import CloseThreadForm, CommentForm, ReportForm
 from comments.identity import form_identity
-from comments.listing import ThreadPage, thread_page, thread_query
+from comments.listing import PICKS, ThreadPage, thread_page, thread_query
 from comments.models import Comment
 from comments.rules import CommentRules
 from pagecache.placeholders import placeholder
@@ -22,8 +22,9 @@ def _positive_int(value) -> int | None:
 
 @register.inclusion_tag("comments/thread.html", takes_context=True)
 def comment_thread(context, article):
-    """The story's comments: "Comments are closed.", "Comments are off for this section."
-    or the form, the count, the thread.
+    """The story's comments: its Editors' picks, "Comments are closed.", "Comments are
+    off for this section." or the form, the count, the thread (or its picks alone), and
+    where the section shows it, the moderation tally.
 
     A story without a thread row yet has an open thread with no comments; the row is
     created by the first comment, never by a page view.
@@ -31,11 +32,16 @@ def comment_thread(context, article):
     request = context["request"]
     moderator = request.user.has_perm("comments.moderate_comment")
     rules = CommentRules.for_story(article)
+    # The section's policy comes with the story (select_related), as CommentRules reads it.
+    policy = getattr(article.section, "comment_policy", None)
+    tally = bool(policy and policy.public_tally)
     listing = thread_page(
         rules.thread,
         order=request.GET.get("corder", "oldest"),
         page_number=request.GET.get("cpage"),
         moderator=moderator,
+        only_picks=request.GET.get("cfilter") == PICKS,
+        tally=tally,
     )
     # A form sent back with errors is shown where it was: under the comment replied to,
     # or at the top. Otherwise a Reply link (?reply_to=) opens an empty reply form.
@@ -81,6 +87,7 @@ def comment_thread(context, article):
             f"&{name}={value}"
             for name, value in thread_query(page=listing.page.number, order=listing.order).items()
         ),
+        "tally": tally,
         **_thread_links(article, listing),
     }
 
@@ -91,14 +98,24 @@ def _thread_links(article, listing: ThreadPage) -> dict[str, str | None]:
         return f"?{urlencode(query)}" if query else article.get_absolute_url()
 
     page, order = listing.page, listing.order
+    # Pages of the thread, or of its picks when it is filtered to them.
+    view = {"only_picks": True} if listing.only_picks else {"order": order}
     return {
         "oldest_href": href(order="oldest"),
         "newest_href": href(order="newest"),
+        "all_comments_href": href(),
+        "picks_href": href(only_picks=True),
         "previous_href": (
-            href(page=page.previous_page_number(), order=order) if page.has_previous() else None
+            href(page=page.previous_page_number(), **view) if page.has_previous() else None
         ),
-        "next_href": href(page=page.next_page_number(), order=order) if page.has_next() else None,
+        "next_href": href(page=page.next_page_number(), **view) if page.has_next() else None,
     }
+
+
+@register.filter
+def thousands(number) -> str:
+    """A count as readers read it: 1,312."""
+    return f"{number:,}"
 
 
 @register.simple_tag
