@@ -3,7 +3,8 @@
 
 `CommentRules.for_story(story)` answers, for that story's thread: is it open, when does
 it close by itself, who may comment, why would a new comment wait for a moderator, and
-may this author post now. The section's policy (or the site's defaults) is always
+may this author post now (in surge mode, comments.surge, not more than once in so many
+minutes). The section's policy (or the site's defaults) is always
 applied: views, template tags, the admin and the services ask this object and never
 recompute a rule.
 """

@@ -106,7 +106,7 @@ class Week:
     reports: dict[date, int]
     surge_events: list[ModerationEvent]
     surging: list[Thread]
-    busiest: list[dict]
+    busiest: list[tuple[Article, int]]
 
     @classmethod
     def of(cls, scope: Scope, now: datetime) -> "Week":
@@ -161,12 +161,17 @@ class Week:
         surging = Thread.objects.filter(scope.of(), surge_started_at__isnull=False)
         busiest = []
         if scope.story is None:
-            busiest = list(
+            # Grouped by thread alone, the stories' rows joined to the ten that lead.
+            leading = list(
                 comments.filter(created_at__gte=starts)
-                .values("thread__article", headline=F("thread__article__headline"))
+                .values("thread")
                 .annotate(comments=Count("pk"))
-                .order_by("-comments", "thread__article")[:BUSIEST_STORIES]
+                .order_by("-comments", "thread")[:BUSIEST_STORIES]
             )
+            threads = Thread.objects.select_related("article").in_bulk(
+                [row["thread"] for row in leading]
+            )
+            busiest = [(threads[row["thread"]].article, row["comments"]) for row in leading]
         return cls(
             days=days,
             starts=starts,

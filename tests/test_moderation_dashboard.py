@@ -192,6 +192,9 @@ def test_the_busiest_stories_link_to_their_own_dashboards(moderator_client, news
         ({"story": "abc"}, "There is no story with that number."),
         ({"story": "99999999"}, "There is no story with that number."),
         ({"story": "1e3"}, "There is no story with that number."),
+        ({"story": "9" * 30}, "There is no story with that number."),
+        ({"story": "-1"}, "There is no story with that number."),
+        ({"section": "x" * 5000}, "There is no such section: choose one from the list."),
         ({"story": "<script>alert(1)</script>"}, "There is no story with that number."),
     ],
 )
