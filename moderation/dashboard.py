@@ -124,12 +124,12 @@ class Week:
         )
         for row in hours:
             local = timezone.localtime(row["hour"])
-            per_hour[local.date(), local.hour] = (
-                per_hour.get((local.date(), local.hour), 0) + (row["comments"])
-            )
-            held[local.date()] = held.get(local.date(), 0) + row["held"]
+            day = local.date()
+            # Added up: a clock put back for the winter has an hour twice.
+            per_hour[day, local.hour] = per_hour.get((day, local.hour), 0) + row["comments"]
+            held[day] = held.get(day, 0) + row["held"]
         decisions = comments.filter(decided_at__gte=starts)
-        removed, decided, median = (dict.fromkeys(days, 0), dict.fromkeys(days, 0), {})
+        removed, decided, median = dict.fromkeys(days, 0), dict.fromkeys(days, 0), {}
         by_day = (
             decisions.annotate(day=TruncDay("decided_at"))
             .values("day")
