@@ -38,6 +38,7 @@ DAYS = 7
 # Surge switches drawn on the chart and listed under it: the newest, a page's worth.
 SURGE_EVENTS_SHOWN = 50
 BUSIEST_STORIES = 10
+BUSIEST_WINDOW = timedelta(hours=24)
 
 
 class Median(Aggregate):
@@ -106,7 +107,7 @@ class Week:
     reports: dict[date, int]
     surge_events: list[ModerationEvent]
     surging: list[Thread]
-    busiest: list[tuple[Article, int]]
+    busiest: list[tuple[Article, int]]  # the last 24 hours' most commented stories
 
     @classmethod
     def of(cls, scope: Scope, now: datetime) -> "Week":
@@ -161,9 +162,10 @@ class Week:
         surging = Thread.objects.filter(scope.of(), surge_started_at__isnull=False)
         busiest = []
         if scope.story is None:
-            # Grouped by thread alone, the stories' rows joined to the ten that lead.
+            # Where the comments are now: the last day's (a week's would cost as much as
+            # the hourly chart again), grouped by thread alone, stories joined to the ten.
             leading = list(
-                comments.filter(created_at__gte=starts)
+                comments.filter(created_at__gte=now - BUSIEST_WINDOW)
                 .values("thread")
                 .annotate(comments=Count("pk"))
                 .order_by("-comments", "thread")[:BUSIEST_STORIES]
