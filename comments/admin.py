@@ -8,6 +8,7 @@ admin knows nothing of comments.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.template.defaultfilters import truncatechars
 from django.utils import timezone
@@ -257,6 +258,45 @@ class SectionPolicyAdmin(admin.ModelAdmin):
         "hold_new_commenters",
     ]
     list_select_related = ["section"]
+
+    def get_fieldsets(self, request, obj=None):
+        # The site's settings, named with their values today: what a blank field means.
+        site = (
+            f"Blank fields take the site's settings: {settings.COMMENTS_SURGE_COMMENTS_PER_HOUR} "
+            f"comments an hour, {settings.COMMENTS_SURGE_REJECTION_PERCENT}% rejected (once "
+            f"{settings.COMMENTS_SURGE_MIN_DECISIONS} comments were decided in the hour), "
+            f"one comment per reader every {settings.COMMENTS_SURGE_SLOW_MINUTES} minutes. "
+            "A surge ends by itself when the hour falls below "
+            f"{settings.COMMENTS_SURGE_END_SHARE:.0%} of both thresholds."
+        )
+        return [
+            (
+                None,
+                {
+                    "fields": [
+                        "section",
+                        "who_may_comment",
+                        "moderation",
+                        "close_after_days",
+                        "hold_new_commenters",
+                    ]
+                },
+            ),
+            ("What readers see", {"fields": ["public_tally"]}),
+            (
+                "Surge mode",
+                {
+                    "description": "A story that passes either threshold goes into slow "
+                    "mode by itself and holds first-time commenters for a moderator; "
+                    f"moderators see a banner. {site}",
+                    "fields": [
+                        "surge_comments_per_hour",
+                        "surge_rejection_percent",
+                        "surge_slow_minutes",
+                    ],
+                },
+            ),
+        ]
 
 
 @admin.register(StoryComments)

@@ -13,3 +13,4 @@ class CommentsConfig(AppConfig):
 
         pages.register()
         schedule.every(timedelta(days=1), tasks.erase_old_addresses)
+        schedule.every(timedelta(minutes=1), tasks.review_surges)

@@ -3,13 +3,15 @@
 
 `CommentRules.for_story(story)` answers, for that story's thread: is it open, when does
 it close by itself, who may comment, why would a new comment wait for a moderator, and
-may this author post now. The section's policy (or the site's defaults) is always
+may this author post now (in surge mode, comments.surge, not more than once in so many
+minutes). The section's policy (or the site's defaults) is always
 applied: views, template tags, the admin and the services ask this object and never
 recompute a rule.
 """
 
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -27,6 +29,7 @@ from comments.models import (
     Thread,
     WatchedWord,
 )
+from comments.surge import SurgeThresholds
 from readers.models import signed_in_reader
 
 WhoMayComment = SectionPolicy.WhoMayComment
@@ -40,6 +43,26 @@ class ThreadClosed(Exception):
 
 class Flooding(Exception):
     """Too many comments from one network in a short time."""
+
+
+class SlowMode(Exception):
+    """The story is in surge mode and this reader (or their network) commented on it less
+    than its slow-mode minutes ago: nothing is saved."""
+
+    def __init__(self, wait: timedelta):
+        super().__init__(wait)
+        self.wait = wait
+
+    @property
+    def retry_after(self) -> int:
+        """Whole seconds until the reader may comment again (at least 1)."""
+        return max(1, math.ceil(self.wait.total_seconds()))
+
+    def __str__(self) -> str:
+        """What the reader is told."""
+        minutes = max(1, math.ceil(self.wait.total_seconds() / 60))
+        unit = "minute" if minutes == 1 else "minutes"
+        return f"This story is busy: you can comment again in {minutes} {unit}."
 
 
 class UnknownAddress(Exception):
@@ -172,6 +195,7 @@ class CommentRules:
     close_after_days: int | None
     holds_new_commenters: bool = False
     who_may_comment: str = WhoMayComment.ANYONE
+    surge: SurgeThresholds = field(default_factory=lambda: SurgeThresholds.of(None))
 
     @classmethod
     def for_story(cls, article: Article, thread: Thread | None = None) -> "CommentRules":
@@ -191,6 +215,7 @@ class CommentRules:
             close_after_days=close_after_days(own),
             holds_new_commenters=bool(own and own.hold_new_commenters),
             who_may_comment=(own and own.who_may_comment) or settings.COMMENTS_WHO_MAY_COMMENT,
+            surge=SurgeThresholds.of(own),
         )
 
     # Is it open, and until when?
@@ -257,6 +282,17 @@ class CommentRules:
             return False
         return True
 
+    # Is the story in surge mode (comments.surge)?
+
+    @property
+    def in_surge(self) -> bool:
+        return self.thread.surge_started_at is not None
+
+    @property
+    def slow_minutes(self) -> int:
+        """In surge mode, the minutes between two comments of one reader; else 0."""
+        return self.surge.slow_minutes if self.in_surge else 0
+
     # Would a new comment wait for a moderator?
 
     def hold_reasons(
@@ -285,6 +321,10 @@ class CommentRules:
                 f"new commenter: {record.approved} of "
                 f"{settings.COMMENTS_NEW_COMMENTER_APPROVALS} comments approved so far"
             )
+        elif self.in_surge and not record.approved:
+            # A surge brings newcomers in numbers (a story shared by a hostile crowd):
+            # their first words wait for a moderator, regulars' do not.
+            reasons.append("first comment during a surge")
         if record.mostly_rejected():
             reasons.append(
                 f"moderators removed {record.recent_rejected} of this reader's recent comments"
@@ -349,6 +389,27 @@ class CommentRules:
         recent = Comment.objects.filter(network=network, created_at__gte=since)
         if recent.count() >= settings.COMMENTS_FLOOD_LIMIT:
             raise Flooding
+
+    def check_slow_mode(self, *, reader_key: str, network: str | None) -> None:
+        """In surge mode, one comment per reader per `slow_minutes` on this story, replies
+        included: counted by the identity the site issued them and by their network, so
+        clearing cookies does not make a new reader. Raises SlowMode with the wait."""
+        if not self.slow_minutes:
+            return
+        now = timezone.now()
+        same_reader = Q(network=network) if network else Q(pk__in=[])
+        if reader_key:
+            same_reader |= Q(reader_key=reader_key)
+        last = (
+            self.thread.comments.filter(
+                same_reader, created_at__gt=now - timedelta(minutes=self.slow_minutes)
+            )
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if last is not None:
+            raise SlowMode(last + timedelta(minutes=self.slow_minutes) - now)
 
 
 def report_weight(reporter_key: str) -> float:

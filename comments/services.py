@@ -40,6 +40,7 @@ from comments.rules import (
     sanctions_in_force,
 )
 from comments.signals import comment_published, comment_rejected
+from comments.surge import surge_update
 from jobs.tasks import send_email
 from readers.models import signed_in_reader
 from readers.services import reader_erase
@@ -108,7 +109,8 @@ def comment_post(
     is what a moderator's approval trusts, never the typed email; `author` the signed-in
     account, if any. A signed-in reader comments as their account says: under their
     display name, whatever name and email came with the form (their address stays on
-    the account)."""
+    the account). A story in surge mode takes one comment per reader per few minutes
+    (SlowMode), and each comment may start a surge (comments.surge)."""
     network = network_of(ip)
     reader = signed_in_reader(author)
     if reader is not None:
@@ -129,6 +131,7 @@ def comment_post(
         sanctions = sanctions_in_force(author)
         rules.check_not_sanctioned(sanctions)
         rules.check_may_post(network=network, form_nonce=form_nonce)
+        rules.check_slow_mode(reader_key=reader_key, network=network)
         replied_to, parent, root, depth = _reply_position(thread, parent_id)
         reasons = rules.hold_reasons(
             author_name=author_name, body=body, reader_key=reader_key, sanctions=sanctions
@@ -151,6 +154,9 @@ def comment_post(
         if not reasons:
             thread.refresh_comment_count()
             comment_published.send(sender=Comment, comment=comment)
+        # At once, under the lock: the comment that passes the rate starts the surge, and
+        # the next one already meets slow mode.
+        surge_update(thread, rules.surge)
     return Posted(comment, held=bool(reasons))
 
 

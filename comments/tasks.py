@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from comments.privacy import addresses_erase
+from comments.surge import surges_review
 from jobs.tasks import job
 
 
@@ -16,3 +17,11 @@ def erase_old_addresses() -> dict[str, int]:
     before = timezone.now() - timedelta(days=settings.COMMENTS_IP_RETENTION_DAYS)
     comments, reports = addresses_erase(before=before)
     return {"comments": comments, "reports": reports}
+
+
+@job()
+def review_surges() -> dict[str, int]:
+    """Start surge mode where moderators reject too much, end it where the last hour is
+    calm again (every minute, by the worker's schedule: comments/apps.py). A rate
+    passed by a new comment starts it at once, without waiting for this."""
+    return surges_review()

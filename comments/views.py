@@ -35,6 +35,7 @@ from comments.rules import (
     Flooding,
     FormAlreadyUsed,
     SignInRequired,
+    SlowMode,
     ThreadClosed,
     UnknownAddress,
 )
@@ -134,6 +135,14 @@ def post_comment(request, article_pk):
     except (Flooding, UnknownAddress):
         messages.error(request, NEUTRAL_REFUSAL)
         return redirect(article)
+    except SlowMode as refusal:
+        # A rule the reader is told of (unlike a spam signal): when they may send it, next
+        # to the text they wrote, kept for them.
+        form.add_error(None, str(refusal))
+        response = _story_with_form(request, article, form)
+        response.status_code = 429
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
     except CommentUnavailable:
         messages.error(
             request, "The comment you replied to is not available; your reply was not saved."
