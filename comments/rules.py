@@ -321,7 +321,7 @@ class CommentRules:
                 f"new commenter: {record.approved} of "
                 f"{settings.COMMENTS_NEW_COMMENTER_APPROVALS} comments approved so far"
             )
-        elif self.in_surge and not record.approved:
+        elif self.in_surge and not record.approved and not self.known_before_surge(reader_key):
             # A surge brings newcomers in numbers (a story shared by a hostile crowd):
             # their first words wait for a moderator, regulars' do not.
             reasons.append("first comment during a surge")
@@ -389,6 +389,16 @@ class CommentRules:
         recent = Comment.objects.filter(network=network, created_at__gte=since)
         if recent.count() >= settings.COMMENTS_FLOOD_LIMIT:
             raise Flooding
+
+    def known_before_surge(self, reader_key: str) -> bool:
+        """Has this reader a comment still standing from before the surge began, anywhere?
+        A regular in a post-moderated section, whose comments moderators never needed to
+        approve, is no newcomer."""
+        return bool(reader_key) and (
+            Comment.objects.visible()
+            .filter(reader_key=reader_key, created_at__lt=self.thread.surge_started_at)
+            .exists()
+        )
 
     def check_slow_mode(self, *, reader_key: str, network: str | None) -> None:
         """In surge mode, one comment per reader per `slow_minutes` on this story, replies

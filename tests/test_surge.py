@@ -384,3 +384,23 @@ def test_surge_thresholds_are_grouped_in_the_section_policy_admin(client):
     assert refused.status_code == 200
     assert "greater than or equal to 0" in page_text(refused)
     assert not SectionPolicy.objects.exists()
+
+
+def test_a_regular_whose_comments_were_never_approved_is_not_held_but_one_new_since_the_surge_is():
+    # In a post-moderated section moderators seldom approve visible comments: a comment
+    # standing from before the surge makes a regular; one from after it does not.
+    story = make_article()
+    regular = post_as(make_article(), "reader:regular", ip="192.0.2.1", body="Last week.")
+    Comment.objects.filter(pk=regular.comment.pk).update(
+        created_at=timezone.now() - timedelta(days=7)
+    )
+    in_surge(story)
+    arrived = post_as(make_article(), "reader:arrived", ip="192.0.2.2", body="Just came.")
+    assert not arrived.held  # on a calm story
+
+    known = post_as(story, "reader:regular", ip="192.0.2.1", body="Back again.")
+    newcomer = post_as(story, "reader:arrived", ip="192.0.2.2", body="Me too.")
+
+    assert not known.held
+    assert newcomer.held
+    assert newcomer.comment.held_reason == "first comment during a surge"
