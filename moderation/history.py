@@ -9,9 +9,10 @@ clues. Every question here is one query, whatever the number of comments.
 import ipaddress
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max, Value
 
 from articles.ratelimit import network_of
 from comments.models import Comment, Sanction
@@ -44,11 +45,17 @@ ALIASES_SHOWN = 10
 NOTES_SHOWN = 100
 
 
-def rows(comments):
+NEWEST_FIRST = ["-created_at", "-pk"]
+# One person's comments are sorted by a computed key, which no index offers: the planner
+# then reads their own rows (comment_reader_idx) and sorts them, rather than walk the
+# whole site's comments from the newest looking for theirs (a quarter of a second, on a
+# million comments, for a prolific commenter who stopped commenting a while ago).
+ONE_PERSONS_NEWEST_FIRST = [(F("created_at") + Value(timedelta(0))).desc(), "-pk"]
+
+
+def rows(comments, order=NEWEST_FIRST):
     """Comments as the history and the search list them, newest first."""
-    return (
-        comments.select_related("thread__article").only(*ROW_FIELDS).order_by("-created_at", "-pk")
-    )
+    return comments.select_related("thread__article").only(*ROW_FIELDS).order_by(*order)
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,9 @@ class Person:
         return self.reader_key.startswith("reader:")
 
     def comments(self):
-        return rows(Comment.objects.filter(reader_key=self.reader_key))
+        return rows(
+            Comment.objects.filter(reader_key=self.reader_key), order=ONE_PERSONS_NEWEST_FIRST
+        )
 
     def names_and_emails(self) -> list[dict]:
         """The names and emails they typed, the most recently used first."""
