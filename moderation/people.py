@@ -90,6 +90,7 @@ def person(request, reader_key):
     if context is None:
         raise Http404("Nobody is known by that name.")
     if request.GET.get("part") == DRAWER:
+        context["in_drawer"] = True
         return render(request, "moderation/includes/person_history.html", context)
     return _person_page(request, person, context)
 

@@ -319,6 +319,7 @@ def test_the_drawer_is_the_history_alone_and_the_page_frames_it(client, moderato
     assert 'class="person-history"' in drawer_html and 'class="person-history"' in page_html
     assert "In the drawer." in drawer_html and "In the drawer." in page_html
     assert "moderation/people." in page_html and "moderation/people." not in drawer_html
+    assert "Full history" in drawer_html and "Full history" not in page_html
     # Neither is kept by a cache: the history changes with every decision.
     assert "no-store" in drawer["Cache-Control"] and "no-store" in page["Cache-Control"]
 
