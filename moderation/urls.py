@@ -13,5 +13,7 @@ urlpatterns = [
     path("person/<str:reader_key>/", people.person, name="person"),
     path("person/<str:reader_key>/note/", people.add_note, name="add-note"),
     path("search/", people.search, name="search"),
+    # A history's or a search's link to a comment at its place in its thread.
+    path("comment/<int:comment_id>/in-thread/", people.comment_in_thread, name="in-thread"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
 ]
