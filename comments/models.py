@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import BrinIndex, GinIndex, OpClass
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -387,8 +387,12 @@ class Comment(models.Model):
                 condition=models.Q(decided_at__isnull=False),
                 name="comment_decided_idx",
             ),
-            # The dashboard's last seven days.
-            models.Index(fields=["created_at"], name="comment_created_idx"),
+            # The last hour and the last seven days of the whole site (surge mode, the
+            # dashboard): a BRIN index, as comments are written in the order of their
+            # time. Small, and unable to give an order, so the planner never walks it
+            # for a thread's page instead of comment_thread_idx (a B-tree on created_at
+            # drew it there).
+            BrinIndex(fields=["created_at"], name="comment_created_brin"),
             models.Index(
                 fields=["thread", "-featured_at"],
                 condition=models.Q(featured_at__isnull=False),

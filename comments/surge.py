@@ -70,7 +70,7 @@ def _hour_counts(since: datetime) -> dict:
 
 
 def _in_hour(since: datetime) -> Q:
-    # Either side of the OR has its index (comment_created_idx, comment_decided_idx).
+    # Either side of the OR has its index (comment_created_brin, comment_decided_idx).
     return Q(created_at__gte=since) | Q(decided_at__gte=since)
 
 

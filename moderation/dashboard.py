@@ -12,7 +12,7 @@ What it counts, by the day (the site's time zone) or the hour:
 Surge mode starts and ends (comments.surge) are markers on the comments-per-hour chart.
 
 A handful of queries whatever the data (each a GROUP BY over an index on its time:
-comment_created_idx, comment_decided_idx, event_created_idx), so the page answers as fast
+comment_created_brin, comment_decided_idx, event_created_idx), so the page answers as fast
 on a million comments as on ten.
 """
 

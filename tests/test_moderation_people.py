@@ -823,7 +823,7 @@ def test_the_history_reads_the_persons_own_rows():
     plan = Person.of(GUEST).comments()[:50].explain()
 
     assert "comment_reader_idx" in plan
-    assert "comment_created_idx" not in plan
+    assert "comment_created_brin" not in plan
 
 
 # The admin of moderators' sections
