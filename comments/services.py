@@ -305,8 +305,14 @@ def comment_report(*, comment_id: int, reason: str, reporter_key: str, ip: str |
 
 
 # What each moderation action does: the statuses it applies to, and the one it sets.
+# Approving a visible comment publishes nothing: it records that a moderator looked at it
+# since it was posted or last reported (Comment.awaits_moderator), which takes it out of
+# the Unmoderated and Reported queues and counts, like any approval, for its author.
 MODERATION = {
-    ModerationEvent.Action.APPROVE: ({Comment.Status.PENDING}, Comment.Status.VISIBLE),
+    ModerationEvent.Action.APPROVE: (
+        {Comment.Status.PENDING, Comment.Status.VISIBLE},
+        Comment.Status.VISIBLE,
+    ),
     ModerationEvent.Action.REMOVE: (
         {Comment.Status.VISIBLE, Comment.Status.PENDING},
         Comment.Status.REMOVED,
@@ -331,6 +337,9 @@ def comment_moderate(
         comment.thread = thread
         if comment.status not in applies_to:
             return False
+        if comment.status == new_status and not comment.awaits_moderator():
+            return False
+        was_visible = comment.status == Comment.Status.VISIBLE
         comment.status = new_status
         comment.decided_at, comment.decided_by = timezone.now(), actor
         fields = ["status", "decided_at", "decided_by"]
@@ -348,7 +357,7 @@ def comment_moderate(
             )
         )
         thread.refresh_comment_count()
-        if new_status == Comment.Status.VISIBLE:
+        if new_status == Comment.Status.VISIBLE and not was_visible:
             comment_published.send(sender=Comment, comment=comment)
         elif comment.rejection_reason:
             comment_rejected.send(sender=Comment, comment=comment)
