@@ -51,18 +51,21 @@ class Page:
 
 
 def newest_first(queryset: QuerySet, key: str) -> QuerySet:
-    """By `key`, newest first (rows without one last), then by number."""
-    return queryset.order_by(F(key).desc(nulls_last=True), "-pk")
+    """By `key`, newest first, then by number. PostgreSQL's own order for a descending
+    key (rows without one first), so that the queues' descending indexes serve it."""
+    return queryset.order_by(F(key).desc(), "-pk")
 
 
 def after(queryset: QuerySet, key: str, cursor: Cursor) -> QuerySet:
     """The rows that come after the cursor's in newest_first order."""
     if cursor.key is None:
-        return queryset.filter(**{f"{key}__isnull": True, "pk__lt": cursor.pk})
+        return queryset.filter(
+            Q(**{f"{key}__isnull": True, "pk__lt": cursor.pk}) | Q(**{f"{key}__isnull": False})
+        )
+    # `key <= …` on its own, too: a condition the index can start from.
     return queryset.filter(
-        Q(**{f"{key}__lt": cursor.key})
-        | Q(**{key: cursor.key, "pk__lt": cursor.pk})
-        | Q(**{f"{key}__isnull": True})
+        Q(**{f"{key}__lte": cursor.key}),
+        Q(**{f"{key}__lt": cursor.key}) | Q(pk__lt=cursor.pk),
     )
 
 

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import timesince
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_POST
 
 from comments.models import Comment, CommentQuerySet, ModerationEvent, RejectionReason
@@ -113,6 +114,28 @@ def counted(comments: CommentQuerySet) -> str:
     return f"{COUNT_UP_TO}+" if number > COUNT_UP_TO else str(number)
 
 
+def in_parts(comments: CommentQuerySet, mine: list[int]) -> list[tuple[str, CommentQuerySet]]:
+    """A moderator's own sections first, then the rest; without sections, all alike."""
+    if not mine:
+        return [("all", comments)]
+    in_mine = {"thread__article__section__in": mine}
+    return [("mine", comments.filter(**in_mine)), ("rest", comments.exclude(**in_mine))]
+
+
+def queue_tabs(kept: dict, *, story, section) -> list[dict]:
+    """Every queue, with the page's filters; the waiting ones with how many wait."""
+    return [
+        {
+            "queue": each,
+            "url": queue_url(each.slug, **kept),
+            "count": counted(filtered(each.comments(), story=story, section=section))
+            if each.waiting
+            else None,
+        }
+        for each in QUEUES.values()
+    ]
+
+
 @moderator_required
 @require_GET
 def workspace(request):
@@ -133,33 +156,19 @@ def queue(request, queue):
     filters = form.filters()
     story, section = filters["story"], filters["section"]
     comments = for_cards(filtered(queue.comments(), story=story, section=section))
-    # A moderator's own sections first, then the rest; everyone else sees all alike.
     mine = SectionAssignment.objects.sections_first_for(request.user)
-    if mine:
-        in_mine = {"thread__article__section__in": mine}
-        parts = [("mine", comments.filter(**in_mine)), ("rest", comments.exclude(**in_mine))]
-    else:
-        parts = [("all", comments)]
-    page = page_of(parts, key=queue.newest_by, start=filters["after"], size=CARDS_PER_PAGE)
+    page = page_of(
+        in_parts(comments, mine), key=queue.newest_by, start=filters["after"], size=CARDS_PER_PAGE
+    )
     cards = with_report_reasons([comment for _, comment in page.rows])
     for (part, _), comment in zip(page.rows, cards, strict=True):
         comment.part = part
-    # The filters each link of the page keeps.
+    # The filters every link of the page keeps.
     kept = {"story": story.pk if story else None, "section": section.slug if section else None}
     kept = {name: value for name, value in kept.items() if value is not None}
-    tabs = [
-        {
-            "queue": each,
-            "url": queue_url(each.slug, **kept),
-            "count": counted(filtered(each.comments(), story=story, section=section))
-            if each.waiting
-            else None,
-        }
-        for each in QUEUES.values()
-    ]
     following = None
     if page.following is not None:
-        following = queue_url(queue.slug, **kept, after=page.following)
+        following = queue_url(queue.slug, **kept, after=str(page.following))
     return render(
         request,
         "moderation/queue.html",
@@ -167,7 +176,7 @@ def queue(request, queue):
             request,
             queue.name,
             queue=queue,
-            tabs=tabs,
+            tabs=queue_tabs(kept, story=story, section=section),
             cards=cards,
             mine_first=bool(mine),
             following=following,
@@ -211,7 +220,7 @@ def _said(comment: Comment, decided, form: DecisionForm, actor) -> str:
         who = "You" if event.actor_id == actor.pk else (event.actor or "Someone")
         what = DECIDED[event.action]
         why = f" ({event.reason})" if event.reason else ""
-        return (
+        return capfirst(
             f"{who} {what} {whose}{why} {timesince(event.created_at)} ago, after this card "
             "was shown: nothing changed."
         )

@@ -338,6 +338,25 @@ def test_pages_go_on_where_the_last_ended_even_after_decisions(client, moderator
     assert "Newest comments" in page_text(third)
 
 
+def test_paging_through_a_queue_shows_each_comment_once(client, moderator, monkeypatch):
+    """Rejected, one card a page: comments removed before decisions were kept (no time
+    of decision) come first, then the decided, newest first; none twice, none missed."""
+    monkeypatch.setattr(queues, "CARDS_PER_PAGE", 1)
+    article = make_article()
+    legacy = make_comments(article, 2, status="removed")
+    decided = make_comments(article, 3)
+    for comment in decided:
+        comment_moderate(comment=comment, action="remove", actor=moderator)
+
+    shown, address = [], queue_url("rejected")
+    while address:
+        response = client.get(address)
+        shown += card_ids(response)
+        address = response.context["following"]
+
+    assert shown == [c.pk for c in reversed(legacy)] + [c.pk for c in reversed(decided)]
+
+
 @pytest.mark.parametrize(
     "query, message",
     [
@@ -517,7 +536,6 @@ def test_the_second_moderator_is_told_who_decided_first_and_changes_nothing(clie
     assert (comment.status, comment.decided_by) == ("removed", first)
     assert ModerationEvent.objects.filter(actor=moderator).count() == 0
     text = page_text(client.get(queue_url("reported"))).replace("\xa0", " ")
-    # (the admin's frame capitalises messages)
     assert "Amna rejected the comment by Reader 0 (Spam or advertising) 0 minutes ago" in text
     assert "after this card was shown: nothing changed." in text
 

@@ -5,6 +5,11 @@
 (function () {
   "use strict";
 
+  // The list of keys: shown where there are keys (the script is deferred, so the page is
+  // all there).
+  const help = document.getElementById("keyboard-help");
+  if (help) help.hidden = false;
+
   function cards() {
     return Array.from(document.querySelectorAll("[data-card]"));
   }
@@ -52,7 +57,6 @@
     more.textContent = "This page is done: show the next comments";
     done.appendChild(more);
     const pages = document.querySelector(".queue-pages");
-    const help = document.getElementById("keyboard-help");
     (pages || help).before(done);
     more.focus();
   }
@@ -131,7 +135,6 @@
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target;
-    const help = document.getElementById("keyboard-help");
     // In the reasons to reject, Enter rejects for the reason chosen.
     if (target.matches && target.matches('select[data-key="r"]') && event.key === "Enter") {
       event.preventDefault();
