@@ -4,12 +4,12 @@ from datetime import datetime
 
 from django import forms
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from articles.models import Article, Section
 from comments.models import RejectionReason
 from moderation.paging import Cursor
 from moderation.services import Decision
+from readers.forms import local_path
 
 PAGE_GONE = "That page of the queue is gone: here is its start."
 STALE_CARD = "This card is out of date: reload the queue and decide again."
@@ -18,15 +18,8 @@ STALE_CARD = "This card is out of date: reload the queue and decide again."
 def workspace_path(value: str | None) -> str:
     """`value` when it is a page of the workspace ("/moderation/queue/pending/?…"), else
     "": a decision never sends its moderator anywhere else."""
-    if (
-        not value
-        or len(value) > 2000
-        or not value.startswith(reverse("moderation:workspace"))
-        or not value.isprintable()
-        or any(char.isspace() for char in value)
-    ):
-        return ""
-    return value if url_has_allowed_host_and_scheme(value, allowed_hosts=None) else ""
+    path = local_path(value)
+    return path if path.startswith(reverse("moderation:workspace")) else ""
 
 
 class QueueFilterForm(forms.Form):

@@ -540,6 +540,18 @@ def test_the_second_moderator_is_told_who_decided_first_and_changes_nothing(clie
     assert "after this card was shown: nothing changed." in text
 
 
+def test_a_decision_sent_twice_is_made_once(client, moderator):
+    comment = one(status="pending")
+    data = {"decision": "approve", "seen": "", "next": queue_url("approved")}
+
+    client.post(decide_url(comment), data)
+    client.post(decide_url(comment), data)  # a double click, the back button, a replay
+
+    assert ModerationEvent.objects.filter(comment=comment).count() == 1
+    text = page_text(client.get(queue_url("approved"))).replace("\xa0", " ")
+    assert "You approved the comment by Reader 0 0 minutes ago" in text
+
+
 @pytest.mark.parametrize(
     "data, message",
     [
