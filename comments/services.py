@@ -340,9 +340,13 @@ def comment_moderate(
         if comment.status == new_status and not comment.awaits_moderator():
             return False
         was_visible = comment.status == Comment.Status.VISIBLE
-        comment.status = new_status
+        # Saved without its status when that stays: readers' pages then stay as they are
+        # (comments.pages).
+        fields = ["decided_at", "decided_by"]
+        if comment.status != new_status:
+            comment.status = new_status
+            fields.append("status")
         comment.decided_at, comment.decided_by = timezone.now(), actor
-        fields = ["status", "decided_at", "decided_by"]
         if action == ModerationEvent.Action.REMOVE and rejection_reason:
             comment.rejection_reason = rejection_reason
             reason = reason or RejectionReason(rejection_reason).label
@@ -356,10 +360,11 @@ def comment_moderate(
                 thread=thread, comment=comment, action=action, actor=actor, reason=reason
             )
         )
-        thread.refresh_comment_count()
+        if "status" in fields:
+            thread.refresh_comment_count()
         if new_status == Comment.Status.VISIBLE and not was_visible:
             comment_published.send(sender=Comment, comment=comment)
-        elif comment.rejection_reason:
+        elif new_status == Comment.Status.REMOVED and comment.rejection_reason:
             comment_rejected.send(sender=Comment, comment=comment)
     return True
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from articles.models import Article, Section
 from comments.models import RejectionReason
+from moderation.decisions import Decision
 from moderation.paging import Cursor
-from moderation.services import Decision
 from readers.forms import local_path
 
 PAGE_GONE = "That page of the queue is gone: here is its start."

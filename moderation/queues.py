@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import timesince
@@ -17,13 +18,16 @@ from django.utils.http import urlencode
 from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_POST
 
-from comments.models import Comment, CommentQuerySet, ModerationEvent, RejectionReason
+from comments.admin import SanctionForm
+from comments.forms import CloseThreadForm
+from comments.models import Comment, CommentQuerySet, ModerationEvent, RejectionReason, Thread
+from comments.services import thread_close
 from moderation.access import moderator_required, workspace_context
-from moderation.cards import card, for_cards, with_report_reasons
+from moderation.cards import card, for_cards, with_card_details
+from moderation.decisions import Decision, author_sanction, comment_decide
 from moderation.forms import DecisionForm, QueueFilterForm
 from moderation.models import SectionAssignment
 from moderation.paging import page_of
-from moderation.services import Decision, comment_decide
 
 CARDS_PER_PAGE = 25
 # A queue's tab counts up to here, then says "1000+": counting a million comments
@@ -160,9 +164,13 @@ def queue(request, queue):
     page = page_of(
         in_parts(comments, mine), key=queue.newest_by, start=filters["after"], size=CARDS_PER_PAGE
     )
-    cards = with_report_reasons([comment for _, comment in page.rows])
-    for (part, _), comment in zip(page.rows, cards, strict=True):
+    cards = with_card_details([comment for _, comment in page.rows])
+    for index, ((part, _), comment) in enumerate(zip(page.rows, cards, strict=True)):
         comment.part = part
+        # Where a decision without JavaScript comes back to: the next card (the one
+        # before, for the last).
+        neighbour = cards[index + 1 : index + 2] or cards[max(index - 1, 0) : index]
+        comment.next_card = neighbour[0].pk if neighbour else None
     # The filters every link of the page keeps.
     kept = {"story": story.pk if story else None, "section": section.slug if section else None}
     kept = {name: value for name, value in kept.items() if value is not None}
@@ -197,7 +205,6 @@ DONE = {
     Decision.UNFEATURE: "Taken out of Editors' picks",
 }
 
-
 # A decision in the log, as the workspace words it.
 DECIDED = {
     ModerationEvent.Action.APPROVE: "approved",
@@ -206,64 +213,126 @@ DECIDED = {
 }
 
 
-def _said(comment: Comment, decided, form: DecisionForm, actor) -> str:
-    """What the moderator is told of their decision."""
-    whose = f"the comment by {comment.author_name or 'a reader'}"
+def _whose(comment: Comment) -> str:
+    return f"the comment by {comment.author_name or 'a reader'}"
+
+
+def _when(moment) -> str:
+    return f"{timesince(moment)} ago"
+
+
+def _on_comment(request, comment: Comment, form: DecisionForm) -> tuple[bool, str]:
+    """A decision on the comment itself (its status, or a pick): whether it changed, and
+    what its moderator is told."""
+    decision = form.cleaned_data["decision"]
+    decided = comment_decide(
+        comment_id=comment.pk,
+        decision=decision,
+        actor=request.user,
+        seen=form.cleaned_data["seen"],
+        rejection_reason=form.cleaned_data["rejection_reason"],
+    )
     if decided.changed:
-        done = DONE[form.cleaned_data["decision"]]
-        if form.cleaned_data["decision"] == Decision.REJECT:
-            reason = RejectionReason(form.cleaned_data["rejection_reason"]).label
-            done = f"{done} ({reason})"
-        return f"{done}: {whose}."
+        done = DONE[decision]
+        if decision == Decision.REJECT:
+            done += f" ({RejectionReason(form.cleaned_data['rejection_reason']).label})"
+        return True, f"{done}: {_whose(comment)}."
     event = decided.overtaken_by
     if event is not None:
-        who = "You" if event.actor_id == actor.pk else (event.actor or "Someone")
-        what = DECIDED[event.action]
+        who = "you" if event.actor_id == request.user.pk else (event.actor or "someone")
         why = f" ({event.reason})" if event.reason else ""
-        return capfirst(
-            f"{who} {what} {whose}{why} {timesince(event.created_at)} ago, after this card "
-            "was shown: nothing changed."
+        return False, capfirst(
+            f"{who} {DECIDED[event.action]} {_whose(comment)}{why} {_when(event.created_at)}, "
+            "after this card was shown: nothing changed."
         )
-    return f"Nothing changed: {whose} is {comment.get_status_display().lower()} already."
+    comment.refresh_from_db(fields=["status"])
+    return False, f"Nothing changed: {_whose(comment)} is {comment.get_status_display().lower()}."
+
+
+def _on_author(request, comment: Comment) -> tuple[bool | None, str]:
+    """A sanction on the comment's author's account, as comments.admin.SanctionForm takes
+    it (None: refused, and why)."""
+    if not request.user.has_perm("comments.add_sanction"):
+        raise PermissionDenied
+    if comment.author_id is None:
+        return None, "A guest wrote this comment: there is no account to sanction."
+    fields = ("kind", "days", "reason")
+    form = SanctionForm(
+        {"account": comment.author_id, **{f: request.POST.get(f, "") for f in fields}}
+    )
+    if not form.is_valid():
+        return None, _first_error(form)
+    imposed, sanction = author_sanction(
+        sanction=form.save(commit=False), actor=request.user, days=form.cleaned_data["days"]
+    )
+    whose = f"the account of {comment.author_name or 'this reader'}"
+    if imposed:
+        return True, f"{sanction.get_kind_display()}: {whose}."
+    by = sanction.created_by or "someone"
+    return False, (
+        f"{capfirst(whose)} is under a sanction already ({sanction.get_kind_display().lower()}, "
+        f"by {by}, {_when(sanction.starts_at)}): nothing changed."
+    )
+
+
+def _on_thread(request, comment: Comment) -> tuple[bool | None, str]:
+    """Closing the comment's story's comments (None: refused, and why)."""
+    if not request.user.has_perm("comments.close_thread"):
+        raise PermissionDenied
+    form = CloseThreadForm(request.POST)
+    if not form.is_valid():
+        return None, _first_error(form)
+    story = comment.thread.article
+    if thread_close(article=story, actor=request.user, reason=form.cleaned_data["reason"]):
+        return True, f"Comments are now closed on “{story.headline}”."
+    thread = Thread.objects.select_related("closed_by").get(pk=comment.thread_id)
+    by = thread.closed_by or "someone"
+    return False, (
+        f"Comments on “{story.headline}” were closed already (by {by}, "
+        f"{_when(thread.closed_at)}): nothing changed."
+    )
+
+
+def _first_error(form) -> str:
+    """The first thing wrong with a form, naming its field."""
+    name, errors = next(iter(form.errors.items()))
+    label = form.fields[name].label if name in form.fields else None
+    return f"{label}: {errors[0]}" if label else errors[0]
 
 
 @moderator_required
 @require_POST
 def decide(request, comment_id):
-    """A decision from a card. Without JavaScript, back to the queue with a message; the
-    workspace's script asks for the message and the card's new state instead."""
-    get_object_or_404(Comment.objects.only("pk"), pk=comment_id)
+    """A decision from a card. Without JavaScript, back to the queue with a message, at
+    the next card; the workspace's script asks for the message and the card's new state
+    instead (`X-Workspace: card`)."""
+    comment = get_object_or_404(Comment.objects.select_related("thread__article"), pk=comment_id)
     form = DecisionForm(request.POST)
-    in_place = request.headers.get("X-Workspace") == "card"
     if not form.is_valid():
-        message = form.first_error()
-        if in_place:
-            context = {"message": message, "changed": False, "comment": None}
-            return render(request, "moderation/decided.html", context, status=400)
-        messages.error(request, message)
-        return redirect(form.cleaned_data.get("next") or "moderation:workspace")
-    decided = comment_decide(
-        comment_id=comment_id,
-        decision=form.cleaned_data["decision"],
-        actor=request.user,
-        seen=form.cleaned_data["seen"],
-        rejection_reason=form.cleaned_data["rejection_reason"],
-    )
-    comment = card(comment_id)
-    message = _said(comment, decided, form, request.user)
-    back = form.cleaned_data["next"]
-    if not in_place:
-        (messages.success if decided.changed else messages.warning)(request, message)
+        changed, message = None, form.first_error()
+    elif form.cleaned_data["decision"] == Decision.SANCTION:
+        changed, message = _on_author(request, comment)
+    elif form.cleaned_data["decision"] == Decision.CLOSE:
+        changed, message = _on_thread(request, comment)
+    else:
+        changed, message = _on_comment(request, comment, form)
+    back = form.cleaned_data.get("next", "")
+    if request.headers.get("X-Workspace") != "card":
+        say = {None: messages.error, False: messages.warning, True: messages.success}[changed]
+        say(request, message)
         return redirect(back or "moderation:workspace")
+    if changed is None:
+        context = {"message": message, "changed": False, "comment": None}
+        return render(request, "moderation/card_decided.html", context, status=400)
     queue = QUEUES.get(form.cleaned_data["queue"])
     context = {
         "message": message,
-        "changed": decided.changed,
-        "comment": comment,
+        "changed": changed,
+        "comment": card(comment_id),
         "queue": queue,
         # Whether the card stays where it is: a decided comment leaves a waiting queue.
         "stays": queue is not None and queue.comments().filter(pk=comment_id).exists(),
-        "here": back,
+        "here": back.partition("#")[0],
         "reasons": RejectionReason.choices,
     }
-    return render(request, "moderation/decided.html", context)
+    return render(request, "moderation/card_decided.html", context)

@@ -10,12 +10,21 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from comments.models import Comment, CommentReport, ModerationEvent, RejectionReason
+from comments.models import (
+    Comment,
+    CommentReport,
+    ModerationEvent,
+    RejectionReason,
+    Sanction,
+    Thread,
+    WatchedWord,
+)
+from comments.rules import TrackRecord
 from comments.services import comment_moderate, comment_report
 from moderation import queues
+from moderation.decisions import Decision, comment_decide
 from moderation.models import SectionAssignment
 from moderation.paging import Cursor
-from moderation.services import Decision, comment_decide
 from tests.conftest import page_text
 from tests.factories import (
     force_login_verified,
@@ -129,6 +138,14 @@ def test_pages_are_never_cached(client, moderator):
     assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
 
+def test_the_admin_links_moderators_to_the_workspace(client, moderator):
+    assert 'href="/moderation/">Moderation</a>' in client.get("/admin/").content.decode()
+
+
+def test_editors_get_no_link_to_the_workspace(client, editor):
+    assert 'href="/moderation/">Moderation</a>' not in client.get("/admin/").content.decode()
+
+
 # The queues
 
 
@@ -220,6 +237,71 @@ def test_a_card_shows_who_what_where_and_why(client, moderator):
     assert f'href="{article.get_absolute_url()}#comments"' in html
 
 
+def test_a_card_shows_its_authors_record_and_sanctions(client, moderator):
+    reader = make_reader(display_name="Farah")
+    article = make_article()
+    kept = readers_comment(reader, article, body="Kept.")
+    comment_moderate(comment=kept, action="approve", actor=moderator)
+    for body in ("Gone.", "Gone again."):
+        gone = readers_comment(reader, article, body=body)
+        comment_moderate(comment=gone, action="remove", actor=moderator)
+    waiting = readers_comment(reader, article, body="Still here.")
+    Comment.objects.filter(pk=waiting.pk).update(status="pending")
+    Sanction.objects.create(
+        account=reader.user,
+        kind="suspend",
+        reason="Insults.",
+        ends_at=timezone.now() + timedelta(days=3),
+    )
+    guest = one(status="pending", article=article, reader_key="reader:cookie")
+
+    response = client.get(queue_url("pending"))
+    cards = {c.pk: c for c in response.context["cards"]}
+    text = page_text(response)
+
+    assert cards[waiting.pk].track_record == TrackRecord.of(f"user:{reader.user.pk}")
+    assert "signed-in reader: 1 approved, 2 rejected" in text
+    assert "Account suspended from commenting until" in text and ": Insults." in text
+    assert cards[guest.pk].track_record == TrackRecord()
+    assert "guest: 0 approved, 0 rejected" in text
+    assert "A guest: no account to sanction." in text
+
+
+def test_track_records_of_many_readers_are_those_of_each(moderator, settings):
+    settings.COMMENTS_FLOOD_LIMIT = 100
+    article = make_article()
+    readers = [make_reader(display_name=f"R{n}") for n in range(3)]
+    for n, reader in enumerate(readers):
+        for i in range(n + 1):
+            comment = readers_comment(reader, article, body=f"Comment {n}-{i}.")
+            action = "remove" if i % 2 else "approve"
+            Comment.objects.filter(pk=comment.pk).update(status="pending")
+            comment_moderate(comment=comment, action=action, actor=moderator)
+    keys = [f"user:{reader.user.pk}" for reader in readers]
+
+    many = TrackRecord.of_many([*keys, "", "reader:nobody"])
+
+    assert many == {key: TrackRecord.of(key) for key in keys}
+    assert many[keys[2]].approved == 2 and many[keys[2]].rejected == 1
+
+
+def test_watched_words_are_marked_in_escaped_text_and_links_counted(client, moderator):
+    WatchedWord.objects.create(word="scam")
+    WatchedWord.objects.create(word="<b>")
+    one(
+        status="pending",
+        body='A SCAM! <script>alert("scam")</script> <b> scammer https://a.example www.b.example',
+    )
+
+    response = client.get(queue_url("pending"))
+    html = response.content.decode()
+
+    assert "A <mark>SCAM</mark>! &lt;script&gt;alert(&quot;<mark>scam</mark>&quot;)" in html
+    assert "<mark>&lt;b&gt;</mark> scammer" in html  # a word inside another is not one
+    assert "<script>alert" not in html
+    assert "2 links" in page_text(response)
+
+
 def test_reader_text_on_cards_is_escaped(client, moderator):
     one(
         status="pending",
@@ -245,6 +327,9 @@ def test_the_queue_page_costs_the_same_for_10_and_500_comments(
     article = make_article()
     SectionAssignment.objects.create(moderator=moderator, section=article.section)
     other = make_article()
+    sanctioned = make_reader(display_name="Sanctioned")
+    Sanction.objects.create(account=sanctioned.user, kind="premoderate", reason="Spam.")
+    WatchedWord.objects.create(word="spam")
 
     def setup(number):
         Comment.objects.update(parent=None, root=None, depth=0)
@@ -256,6 +341,10 @@ def test_the_queue_page_costs_the_same_for_10_and_500_comments(
         parent = comments[0]
         Comment.objects.filter(pk__in=[c.pk for c in comments[1:]]).update(
             report_count=1, reader_key="reader:many", parent=parent, root=parent, depth=1
+        )
+        # Every page has an account with a sanction, and a watched word to mark.
+        Comment.objects.filter(pk__in=[c.pk for c in comments[:3] + comments[-3:]]).update(
+            author=sanctioned.user, reader_key=f"user:{sanctioned.user.pk}", body="Spam here."
         )
         CommentReport.objects.bulk_create(
             CommentReport(comment=c, reason="spam", reporter_key=f"r{c.pk}") for c in comments
@@ -269,6 +358,8 @@ def test_the_queue_page_costs_the_same_for_10_and_500_comments(
         assert [c.part for c in cards] == ["mine", "mine", "rest", "rest", "rest"]
         assert all(c.report_reasons == [("Spam", 1)] for c in cards)
         assert "In reply to" in page_text(response)
+        assert "Account every comment waits for a moderator: Spam." in page_text(response)
+        assert "<mark>Spam</mark> here." in response.content.decode()
         assert response.context["following"] == following
 
     def next_page(number, following):
@@ -280,8 +371,8 @@ def test_the_queue_page_costs_the_same_for_10_and_500_comments(
         response = in_place(client, comment, decision="approve", queue="pending")
         assert 'data-changed="true" data-stays="false"' in response.content.decode()
 
-    assert_queries_do_not_grow(setup, first_page, next_page, budget=15)
-    assert_queries_do_not_grow(setup, decision_in_place, budget=30)
+    assert_queries_do_not_grow(setup, first_page, next_page, budget=18)
+    assert_queries_do_not_grow(setup, decision_in_place, budget=32)
 
 
 # Sections, filters, pages
@@ -597,6 +688,153 @@ def test_a_decision_only_goes_back_to_the_workspace(client, moderator, next_page
     response = client.post(decide_url(comment), {"decision": "approve", "next": next_page})
 
     assert response["Location"] == WORKSPACE
+
+
+def test_approving_what_readers_already_see_leaves_their_cached_page_as_it_is(client, moderator):
+    story = make_article()
+    (seen_by_readers,) = make_comments(story, 1)
+    (held,) = make_comments(story, 1, status="pending", body="Held back.")
+    reported(seen_by_readers)
+    reader = Client()
+    etag = reader.get(story.get_absolute_url())["ETag"]
+
+    client.post(decide_url(seen_by_readers), {"decision": "approve", "seen": ""})
+
+    assert reader.get(story.get_absolute_url(), headers={"if-none-match": etag}).status_code == 304
+    client.post(decide_url(held), {"decision": "approve", "seen": ""})
+    fresh = reader.get(story.get_absolute_url(), headers={"if-none-match": etag})
+    assert fresh.status_code == 200 and "Held back." in page_text(fresh)
+
+
+def reported(comment: Comment) -> None:
+    comment_report(comment_id=comment.pk, reason="spam", reporter_key="reader:r", ip="10.4.0.1")
+
+
+def test_without_javascript_a_decision_comes_back_at_the_next_card(client, moderator):
+    first, second = make_comments(make_article(), 2, status="pending")
+
+    page = client.get(queue_url("pending")).content.decode()
+
+    here = queue_url("pending")
+    assert f'name="next" value="{here}#card-{first.pk}"' in page  # the newest's next
+    assert f'name="next" value="{here}#card-{second.pk}"' in page  # the last's: before it
+    response = client.post(
+        decide_url(second), {"decision": "approve", "next": f"{here}#card-{first.pk}"}
+    )
+    assert response["Location"] == f"{here}#card-{first.pk}"
+
+
+def sanction_data(**fields) -> dict:
+    return {"decision": "sanction", "kind": "suspend", "days": "7", "reason": "Insults.", **fields}
+
+
+def test_sanctioning_a_readers_account_from_their_comment(client, moderator):
+    reader = make_reader(display_name="Farah")
+    comment = readers_comment(reader, body="Something nasty.")
+
+    response = client.post(decide_url(comment), sanction_data(next=queue_url("unmoderated")))
+
+    sanction = Sanction.objects.get(account=reader.user)
+    assert (sanction.kind, sanction.reason, sanction.created_by) == (
+        "suspend",
+        "Insults.",
+        moderator,
+    )
+    assert sanction.ends_at - sanction.starts_at == timedelta(days=7)
+    event = ModerationEvent.objects.get(action="sanction")
+    assert (event.account, event.actor) == (reader.user, moderator)
+    text = page_text(client.get(response["Location"]))
+    assert "Suspended from commenting: the account of Farah." in text
+    assert "Account suspended from commenting until" in text
+
+
+def test_a_second_sanction_is_refused_and_says_who_imposed_the_first(client, moderator):
+    reader = make_reader(display_name="Farah")
+    comment = readers_comment(reader)
+    first = make_staff("amna", "Moderators")
+    Sanction.objects.create(account=reader.user, kind="ban", reason="Spam.", created_by=first)
+
+    client.post(decide_url(comment), sanction_data(next=queue_url("unmoderated")))
+
+    assert Sanction.objects.count() == 1
+    text = page_text(client.get(queue_url("unmoderated"))).replace("\xa0", " ")
+    assert (
+        "The account of Farah is under a sanction already (banned from commenting, by amna" in text
+    )
+    assert "nothing changed." in text
+
+
+@pytest.mark.parametrize(
+    "who, fields, message",
+    [
+        ("guest", {}, "A guest wrote this comment: there is no account to sanction."),
+        ("staff", {}, "Account: Staff accounts are not sanctioned here."),
+        ("reader", {"reason": ""}, "Reason: This field is required."),
+        ("reader", {"reason": "x" * 256}, "Reason: Ensure this value has at most 255"),
+        ("reader", {"days": ""}, "Days: Say for how many days the account is suspended."),
+        ("reader", {"days": "0"}, "Days: Ensure this value is greater than or equal to 1."),
+        ("reader", {"days": "9" * 40}, "Days: Ensure this value is less than or equal to 3650."),
+        ("reader", {"kind": "exile"}, "Sanction: Select a valid choice."),
+    ],
+)
+def test_a_bad_sanction_gets_a_clear_message_and_saves_nothing(
+    client, moderator, who, fields, message
+):
+    if who == "guest":
+        comment = one(reader_key="reader:guest")
+    else:
+        account = make_staff("editor", "Editors") if who == "staff" else make_reader().user
+        comment = one(author=account, reader_key=f"user:{account.pk}")
+
+    client.post(decide_url(comment), sanction_data(next=queue_url("unmoderated"), **fields))
+
+    assert message in page_text(client.get(queue_url("unmoderated")))
+    assert not Sanction.objects.exists() and not ModerationEvent.objects.exists()
+
+
+def test_closing_a_storys_comments_from_a_card(client, moderator):
+    story = make_article(headline="Election night")
+    comment = one(article=story)
+
+    client.post(decide_url(comment), {"decision": "close", "reason": "Too heated."})
+    client.post(decide_url(comment), {"decision": "close", "reason": "Again."})
+
+    thread = Thread.objects.get(article=story)
+    assert (thread.closed_by, thread.close_reason) == (moderator, "Too heated.")
+    assert ModerationEvent.objects.filter(action="close").count() == 1
+    text = page_text(client.get(queue_url("unmoderated"))).replace("\xa0", " ")
+    assert "Comments on “Election night” were closed already (by mod, 0 minutes ago)" in text
+    assert "Comments on this story closed by mod" in text
+
+
+def test_an_over_long_closing_reason_is_refused(client, moderator):
+    comment = one()
+
+    client.post(decide_url(comment), {"decision": "close", "reason": "x" * 256})
+
+    assert Thread.objects.get().closed_at is None
+    assert "Ensure this value has at most 255 characters" in page_text(
+        client.get(WORKSPACE, follow=True)
+    )
+
+
+def test_sanctions_and_closing_need_their_own_permissions(client):
+    from django.contrib.auth.models import Permission
+
+    staffer = make_staff("narrow")
+    staffer.user_permissions.add(Permission.objects.get(codename="moderate_comment"))
+    client.force_login(staffer)
+    reader = make_reader(display_name="Farah")
+    comment = readers_comment(reader)
+
+    page = client.get(queue_url("unmoderated")).content.decode()
+    sanction = client.post(decide_url(comment), sanction_data())
+    close = client.post(decide_url(comment), {"decision": "close"})
+
+    assert 'value="sanction"' not in page and 'value="close"' not in page
+    assert sanction.status_code == close.status_code == 403
+    assert not Sanction.objects.exists()
+    assert Thread.objects.get().closed_at is None
 
 
 # Decisions made in place (the workspace's script)

@@ -1,14 +1,14 @@
-// The moderators' workspace: keys for a queue's cards, and decisions made in place.
-// Without this script every card's forms post and come back to the queue; with it, a
-// decision asks the same address for the card's new state (header X-Workspace: card),
-// and the card is replaced, or leaves when its comment has left the queue.
+// The moderators' workspace: keys for a queue's cards, decisions made in place, and a
+// commenter's history in a drawer. Without this script every card's forms post and come
+// back to the queue, and a commenter's name opens their page.
+// A decision asks the same address for the card's new state (header X-Workspace: card):
+// the card is replaced, or leaves when its comment has left the queue.
 (function () {
   "use strict";
 
-  // The list of keys: shown where there are keys (the script is deferred, so the page is
-  // all there).
   const help = document.getElementById("keyboard-help");
-  if (help) help.hidden = false;
+  const drawer = document.getElementById("drawer");
+  let drawerOpener = null;
 
   function cards() {
     return Array.from(document.querySelectorAll("[data-card]"));
@@ -53,12 +53,15 @@
     const done = document.createElement("p");
     done.className = "queue-empty";
     const more = document.createElement("a");
-    more.href = window.location.href;
+    more.href = window.location.pathname + window.location.search;
     more.textContent = "This page is done: show the next comments";
     done.appendChild(more);
-    const pages = document.querySelector(".queue-pages");
-    (pages || help).before(done);
+    (document.querySelector(".queue-pages") || help).before(done);
     more.focus();
+  }
+
+  function parsed(html) {
+    return new DOMParser().parseFromString(html, "text/html");
   }
 
   async function decide(form, submitter) {
@@ -82,7 +85,7 @@
       return;
     }
     card.removeAttribute("aria-busy");
-    const answer = new DOMParser().parseFromString(text, "text/html").querySelector(".decided");
+    const answer = parsed(text).querySelector(".decided");
     if (!answer) {
       // A sign-in page after the session ended, a refused request: nothing to show here.
       say("Nothing was decided: reload the page (you may need to sign in again).");
@@ -115,6 +118,45 @@
     decide(form, event.submitter);
   });
 
+  // A commenter's history, in the drawer beside the queue.
+
+  async function openDrawer(link) {
+    const address = new URL(link.href, window.location.href);
+    address.searchParams.set("part", "drawer");
+    let html;
+    try {
+      const response = await fetch(address, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      html = await response.text();
+    } catch (error) {
+      window.location.href = link.href; // their page, then
+      return;
+    }
+    const body = drawer.querySelector(".drawer-body");
+    body.replaceChildren(...Array.from(parsed(html).body.childNodes, (node) => document.adoptNode(node)));
+    drawerOpener = link.closest("[data-card]") || link;
+    drawer.hidden = false;
+    drawer.focus();
+  }
+
+  function closeDrawer() {
+    drawer.hidden = true;
+    if (drawerOpener) drawerOpener.focus();
+    drawerOpener = null;
+  }
+
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest && event.target.closest("a[data-drawer]");
+    if (link && drawer && !event.ctrlKey && !event.metaKey && !event.shiftKey && event.button === 0) {
+      event.preventDefault();
+      openDrawer(link);
+    } else if (event.target.closest && event.target.closest("[data-drawer-close]")) {
+      closeDrawer();
+    }
+  });
+
+  // The keys.
+
   function press(card, key) {
     const button = card.querySelector('button[data-key="' + key + '"]');
     if (button) button.form.requestSubmit(button);
@@ -125,6 +167,19 @@
     if (!select || number >= select.options.length) return;
     select.value = select.options[number].value;
     select.form.requestSubmit(select.form.querySelector('button[value="reject"]'));
+  }
+
+  function sanction(card) {
+    const more = card.querySelector('details[data-key="s"]');
+    if (!more) return;
+    more.open = true;
+    more.querySelector("select, input:not([type=hidden])").focus();
+  }
+
+  function nextQueue() {
+    const tabs = Array.from(document.querySelectorAll(".queue-tabs a"));
+    const here = tabs.findIndex((tab) => tab.getAttribute("aria-current") === "page");
+    if (tabs.length) tabs[(here + 1) % tabs.length].click();
   }
 
   function follow(card, selector) {
@@ -141,19 +196,34 @@
       target.form.requestSubmit(target.form.querySelector('button[value="reject"]'));
       return;
     }
+    if (event.key === "Escape" && drawer && !drawer.hidden) {
+      closeDrawer();
+      return;
+    }
     if (target.closest && target.closest("input, select, textarea, [contenteditable]")) return;
     if (event.key === "Escape" && help && help.open) {
       help.open = false;
       return;
     }
-    if (event.key === "?") {
-      if (help) help.open = !help.open;
+    const everywhere = {
+      "?": function () {
+        if (help) help.open = !help.open;
+      },
+      j: function () {
+        move(1);
+      },
+      k: function () {
+        move(-1);
+      },
+      t: nextQueue,
+      "/": function () {
+        const search = document.getElementById("queue-search-q");
+        if (search) search.focus();
+      },
+    };
+    if (everywhere[event.key]) {
       event.preventDefault();
-      return;
-    }
-    if (event.key === "j" || event.key === "k") {
-      move(event.key === "j" ? 1 : -1);
-      event.preventDefault();
+      everywhere[event.key]();
       return;
     }
     // Decisions act on the card in focus, never on one the moderator has not chosen.
@@ -166,6 +236,8 @@
     } else if (event.key === "r") {
       const select = card.querySelector('select[data-key="r"]');
       if (select) select.focus();
+    } else if (event.key === "s") {
+      sanction(card);
     } else if (event.key === "o") {
       follow(card, "a.card-in-thread");
     } else if (event.key === "p") {
@@ -175,4 +247,8 @@
     }
     event.preventDefault();
   });
+
+  // Back from a decision without the script (or any link to a card): that card in focus.
+  const target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  if (target && target.matches("[data-card]")) focusCard(target);
 })();

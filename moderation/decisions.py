@@ -1,18 +1,20 @@
-"""A moderator's decision on a comment card: the comments app's services, plus the one
-rule the workspace adds, that a card acts on the comment as its moderator saw it.
+"""A moderator's decisions from a comment card: the comments app's services, plus the one
+rule the workspace adds, that nothing is done twice when two moderators act at once.
 
 Two moderators often have the same comment on screen. The card carries the time of the
 last decision it showed (`seen`); when another decision came after it, the later click
-changes nothing and its moderator is told who decided what, and when.
+changes nothing and its moderator is told who decided what, and when. A sanction on an
+account with one in force, and a close of a closed thread, are refused the same way.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
 
-from comments.models import Comment, ModerationEvent, Thread
-from comments.services import comment_feature, comment_moderate
+from comments.models import Comment, ModerationEvent, Sanction, Thread
+from comments.services import comment_feature, comment_moderate, sanction_impose
 
 
 class Decision(models.TextChoices):
@@ -23,6 +25,8 @@ class Decision(models.TextChoices):
     RESTORE = "restore", "Restore"
     FEATURE = "feature", "Make an Editors' pick"
     UNFEATURE = "unfeature", "Take out of Editors' picks"
+    SANCTION = "sanction", "Sanction its author"
+    CLOSE = "close", "Close the story's comments"
 
 
 # The comments app's action for each decision on a comment's status.
@@ -79,3 +83,21 @@ def comment_decide(
                 rejection_reason=rejection_reason if decision == Decision.REJECT else "",
             )
     return Decided(changed=changed)
+
+
+def author_sanction(*, sanction: Sanction, actor, days: int | None) -> tuple[bool, Sanction]:
+    """Impose a new sanction on its account (filled in by comments.admin.SanctionForm)
+    unless one is in force there already. Returns whether it was imposed, and the
+    sanction in force now (the second of two moderators imposes nothing)."""
+    with transaction.atomic():
+        # The account's row lock makes the check and the sanction one step.
+        get_user_model().objects.select_for_update().only("pk").get(pk=sanction.account_id)
+        in_force = (
+            Sanction.objects.in_force()
+            .filter(account=sanction.account_id)
+            .select_related("created_by")
+            .first()
+        )
+        if in_force is not None:
+            return False, in_force
+        return True, sanction_impose(sanction=sanction, actor=actor, days=days)
