@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import timesince
@@ -23,13 +24,20 @@ from comments.forms import CloseThreadForm
 from comments.models import Comment, CommentQuerySet, ModerationEvent, RejectionReason, Thread
 from comments.services import thread_close
 from moderation.access import moderator_required, workspace_context
-from moderation.cards import card, for_cards, with_card_details
+from moderation.cards import (
+    REASONS,
+    card,
+    for_cards,
+    reason_options,
+    with_card_details,
+    with_form_state,
+)
 from moderation.decisions import Decision, author_sanction, comment_decide
 from moderation.forms import DecisionForm, QueueFilterForm
 from moderation.models import SectionAssignment
 from moderation.paging import page_of
 
-CARDS_PER_PAGE = 25
+CARDS_PER_PAGE = 20
 # A queue's tab counts up to here, then says "1000+": counting a million comments
 # would cost more than the number tells.
 COUNT_UP_TO = 1000
@@ -113,9 +121,19 @@ def queue_url(slug: str, **params) -> str:
     return f"{url}?{urlencode(params)}" if params else url
 
 
-def counted(comments: CommentQuerySet) -> str:
-    number = comments.order_by()[: COUNT_UP_TO + 1].count()
-    return f"{COUNT_UP_TO}+" if number > COUNT_UP_TO else str(number)
+def counted(queues: list[CommentQuerySet]) -> list[str]:
+    """How many comments each queue holds, up to COUNT_UP_TO ("1,000+" past it): one
+    statement of the queues' own counting queries, a round trip for all of them."""
+    counts, params = [], []
+    for comments in queues:
+        query = comments.order_by().values("pk")[: COUNT_UP_TO + 1].query
+        sql, query_params = query.sql_with_params()
+        counts.append(f"(SELECT COUNT(*) FROM ({sql}) AS queue)")
+        params += query_params
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(counts)}", params)
+        numbers = cursor.fetchone()
+    return [f"{COUNT_UP_TO:,}+" if number > COUNT_UP_TO else str(number) for number in numbers]
 
 
 def in_parts(comments: CommentQuerySet, mine: list[int]) -> list[tuple[str, CommentQuerySet]]:
@@ -128,14 +146,11 @@ def in_parts(comments: CommentQuerySet, mine: list[int]) -> list[tuple[str, Comm
 
 def queue_tabs(kept: dict, *, story, section) -> list[dict]:
     """Every queue, with the page's filters; the waiting ones with how many wait."""
+    waiting = [each for each in QUEUES.values() if each.waiting]
+    counts = counted([filtered(each.comments(), story=story, section=section) for each in waiting])
+    count_of = dict(zip(waiting, counts, strict=True))
     return [
-        {
-            "queue": each,
-            "url": queue_url(each.slug, **kept),
-            "count": counted(filtered(each.comments(), story=story, section=section))
-            if each.waiting
-            else None,
-        }
+        {"queue": each, "url": queue_url(each.slug, **kept), "count": count_of.get(each)}
         for each in QUEUES.values()
     ]
 
@@ -164,13 +179,11 @@ def queue(request, queue):
     page = page_of(
         in_parts(comments, mine), key=queue.newest_by, start=filters["after"], size=CARDS_PER_PAGE
     )
+    here = request.get_full_path()
     cards = with_card_details([comment for _, comment in page.rows])
-    for index, ((part, _), comment) in enumerate(zip(page.rows, cards, strict=True)):
+    with_form_state(cards, queue=queue.slug, here=here)
+    for (part, _), comment in zip(page.rows, cards, strict=True):
         comment.part = part
-        # Where a decision without JavaScript comes back to: the next card (the one
-        # before, for the last).
-        neighbour = cards[index + 1 : index + 2] or cards[max(index - 1, 0) : index]
-        comment.next_card = neighbour[0].pk if neighbour else None
     # The filters every link of the page keeps.
     kept = {"story": story.pk if story else None, "section": section.slug if section else None}
     kept = {name: value for name, value in kept.items() if value is not None}
@@ -183,6 +196,8 @@ def queue(request, queue):
         workspace_context(
             request,
             queue.name,
+            # The workspace has its own links; the cards want the admin sidebar's width.
+            is_nav_sidebar_enabled=False,
             queue=queue,
             tabs=queue_tabs(kept, story=story, section=section),
             cards=cards,
@@ -191,8 +206,8 @@ def queue(request, queue):
             newest=queue_url(queue.slug, **kept) if filters["after"] else None,
             form=form,
             story=story,
-            here=request.get_full_path(),
-            reasons=RejectionReason.choices,
+            reasons=REASONS,
+            reason_options=reason_options(),
         ),
     )
 
@@ -325,14 +340,15 @@ def decide(request, comment_id):
         context = {"message": message, "changed": False, "comment": None}
         return render(request, "moderation/card_decided.html", context, status=400)
     queue = QUEUES.get(form.cleaned_data["queue"])
+    (decided,) = with_form_state(
+        [card(comment_id)], queue=queue.slug if queue else "", here=back.partition("#")[0]
+    )
     context = {
         "message": message,
         "changed": changed,
-        "comment": card(comment_id),
-        "queue": queue,
+        "comment": decided,
         # Whether the card stays where it is: a decided comment leaves a waiting queue.
         "stays": queue is not None and queue.comments().filter(pk=comment_id).exists(),
-        "here": back.partition("#")[0],
-        "reasons": RejectionReason.choices,
+        "reason_options": reason_options(),
     }
     return render(request, "moderation/card_decided.html", context)
