@@ -5,6 +5,7 @@ text with the watched words marked and its links counted."""
 
 import re
 from collections import defaultdict
+from urllib.parse import quote
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, QuerySet
@@ -94,6 +95,10 @@ def with_card_details(comments: list[Comment]) -> list[Comment]:
     for comment in comments:
         # Built without a reverse() apiece (articles.links): a page has many cards.
         comment.decide_url = link("moderation:decide", comment_id=comment.pk)
+        # A reader key is "user:<pk>" or "reader:<token_urlsafe>": quoted all the same.
+        comment.person_url = comment.reader_key and link(
+            "moderation:person", reader_key=quote(comment.reader_key, safe=":")
+        )
         if comment.status == Comment.Status.VISIBLE:
             comment.in_thread_url = link("comments:go-to", comment_pk=comment.pk)
         else:  # readers cannot be sent to it; moderators see it on its story's page
