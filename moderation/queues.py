@@ -38,7 +38,7 @@ from moderation.models import SectionAssignment
 from moderation.paging import page_of
 
 CARDS_PER_PAGE = 20
-# A queue's tab counts up to here, then says "1000+": counting a million comments
+# A queue's tab counts up to here, then says "1,000+": counting a million comments
 # would cost more than the number tells.
 COUNT_UP_TO = 1000
 
