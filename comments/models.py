@@ -457,6 +457,15 @@ class Comment(models.Model):
         parent)."""
         return self.replied_to if self.replied_to_id else self.parent
 
+    def awaits_moderator(self) -> bool:
+        """Visible, and no moderator has approved it since it was posted or last reported:
+        what the Unmoderated and Reported queues hold (CommentQuerySet.unmoderated(),
+        reported())."""
+        return self.status == Comment.Status.VISIBLE and (
+            self.decided_at is None
+            or (self.reported_at is not None and self.reported_at > self.decided_at)
+        )
+
     def reply_position(self) -> tuple["Comment | None", "Comment | None", int]:
         """(parent, root, depth) for a reply to this comment, kept within MAX_DEPTH."""
         parent = self if self.depth < MAX_DEPTH else self.parent

@@ -83,9 +83,12 @@ def register() -> None:
     from pagecache import addresses, placeholders, registry, versions
 
     registry.watch(Thread, lambda thread: [LISTINGS, story_scope(thread.article_id)])
-    # Reports change no reader's page: their count and time are for moderators.
+    # Reports change no reader's page: their count is for moderators; nor does a
+    # moderator's approval of a comment readers already see (who decided it, and when).
     registry.watch(
-        Comment, comment_pages, unseen_fields={"report_count", "report_weight", "reported_at"}
+        Comment,
+        comment_pages,
+        unseen_fields={"report_count", "report_weight", "reported_at", "decided_at", "decided_by"},
     )
     registry.watch(SectionPolicy, policy_pages)
     versions.changes_by_itself(stories_close_at)

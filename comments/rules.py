@@ -114,6 +114,16 @@ class DisplayNameNeeded(Exception):
     choose one on their account page first. Nothing is saved."""
 
 
+def watched_words(words) -> re.Pattern:
+    """What holds a comment for its watched words (WatchedWord): any of `words`, in any
+    case, standing as a word of its own (not inside a longer one)."""
+    longest_first = sorted((word for word in words if word), key=len, reverse=True)
+    if not longest_first:
+        return re.compile(r"(?!)")  # no word: nothing matches
+    alternatives = "|".join(re.escape(word) for word in longest_first)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
 def close_after_days(own: SectionPolicy | None) -> int | None:
     """Days after publication when a section's threads close by themselves: its own
     policy's, else the site's; None when they never do."""
@@ -136,6 +146,25 @@ class TrackRecord:
     def of(cls, reader_key: str) -> "TrackRecord":
         if not reader_key:
             return cls()
+        return cls(**Comment.objects.filter(reader_key=reader_key).aggregate(**cls._counts()))
+
+    @classmethod
+    def of_many(cls, reader_keys) -> dict[str, "TrackRecord"]:
+        """The track records of several readers in one query (a page of comment cards);
+        a reader without comments has none in the answer."""
+        keys = {key for key in reader_keys if key}
+        if not keys:
+            return {}
+        rows = (
+            Comment.objects.filter(reader_key__in=keys)
+            .order_by()
+            .values("reader_key")
+            .annotate(**cls._counts())
+        )
+        return {row.pop("reader_key"): cls(**row) for row in rows}
+
+    @staticmethod
+    def _counts() -> dict:
         events = ModerationEvent.objects.filter(comment=OuterRef("pk"), actor__isnull=False)
         approved = Q(status=Comment.Status.VISIBLE) & Q(
             Exists(
@@ -162,14 +191,12 @@ class TrackRecord:
         recent = Q(
             created_at__gte=timezone.now() - timedelta(days=settings.COMMENTS_REJECTION_DAYS)
         )
-        return cls(
-            **Comment.objects.filter(reader_key=reader_key).aggregate(
-                approved=Count("pk", filter=approved),
-                rejected=Count("pk", filter=rejected),
-                recent_approved=Count("pk", filter=approved & recent),
-                recent_rejected=Count("pk", filter=rejected & recent),
-            )
-        )
+        return {
+            "approved": Count("pk", filter=approved),
+            "rejected": Count("pk", filter=rejected),
+            "recent_approved": Count("pk", filter=approved & recent),
+            "recent_rejected": Count("pk", filter=rejected & recent),
+        }
 
     def mostly_rejected(self) -> bool:
         """Have moderators lately removed enough of this reader's comments that the next
@@ -335,7 +362,7 @@ class CommentRules:
         watched = [
             word
             for word in WatchedWord.objects.values_list("word", flat=True)
-            if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE)
+            if watched_words([word]).search(text)
         ]
         if watched:
             reasons.append("watched word: " + ", ".join(watched))

@@ -311,8 +311,14 @@ def comment_report(*, comment_id: int, reason: str, reporter_key: str, ip: str |
 
 
 # What each moderation action does: the statuses it applies to, and the one it sets.
+# Approving a visible comment publishes nothing: it records that a moderator looked at it
+# since it was posted or last reported (Comment.awaits_moderator), which takes it out of
+# the Unmoderated and Reported queues and counts, like any approval, for its author.
 MODERATION = {
-    ModerationEvent.Action.APPROVE: ({Comment.Status.PENDING}, Comment.Status.VISIBLE),
+    ModerationEvent.Action.APPROVE: (
+        {Comment.Status.PENDING, Comment.Status.VISIBLE},
+        Comment.Status.VISIBLE,
+    ),
     ModerationEvent.Action.REMOVE: (
         {Comment.Status.VISIBLE, Comment.Status.PENDING},
         Comment.Status.REMOVED,
@@ -337,9 +343,16 @@ def comment_moderate(
         comment.thread = thread
         if comment.status not in applies_to:
             return False
-        comment.status = new_status
+        if comment.status == new_status and not comment.awaits_moderator():
+            return False
+        was_visible = comment.status == Comment.Status.VISIBLE
+        # Saved without its status when that stays: readers' pages then stay as they are
+        # (comments.pages).
+        fields = ["decided_at", "decided_by"]
+        if comment.status != new_status:
+            comment.status = new_status
+            fields.append("status")
         comment.decided_at, comment.decided_by = timezone.now(), actor
-        fields = ["status", "decided_at", "decided_by"]
         if action == ModerationEvent.Action.REMOVE and rejection_reason:
             comment.rejection_reason = rejection_reason
             reason = reason or RejectionReason(rejection_reason).label
@@ -353,10 +366,11 @@ def comment_moderate(
                 thread=thread, comment=comment, action=action, actor=actor, reason=reason
             )
         )
-        thread.refresh_comment_count()
-        if new_status == Comment.Status.VISIBLE:
+        if "status" in fields:
+            thread.refresh_comment_count()
+        if new_status == Comment.Status.VISIBLE and not was_visible:
             comment_published.send(sender=Comment, comment=comment)
-        elif comment.rejection_reason:
+        elif new_status == Comment.Status.REMOVED and comment.rejection_reason:
             comment_rejected.send(sender=Comment, comment=comment)
     return True
 

@@ -5,6 +5,15 @@ from django.utils import timezone
 from articles.models import Section
 
 
+class SectionAssignmentQuerySet(models.QuerySet):
+    def sections_first_for(self, user) -> list[int]:
+        """The sections whose comments come first in `user`'s queues: their own, none for
+        a superuser."""
+        if user.is_superuser:
+            return []
+        return list(self.filter(moderator=user).values_list("section_id", flat=True))
+
+
 class SectionAssignment(models.Model):
     """A moderator looks after a section: its comments come first in their queues.
     Moderators without assignments (and superusers) see every section alike."""
@@ -18,6 +27,8 @@ class SectionAssignment(models.Model):
     section = models.ForeignKey(
         Section, verbose_name="Section", on_delete=models.CASCADE, related_name="+"
     )
+
+    objects = SectionAssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = "moderator's section"
