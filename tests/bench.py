@@ -208,6 +208,9 @@ def main() -> None:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         # Posting at full speed from one address: the flood rule would refuse it.
         "COMMENTS_FLOOD_LIMIT": "1000000000",
+        # ... and at hundreds of comments an hour on one story, which would put it in
+        # surge mode (one comment per reader every few minutes).
+        "COMMENTS_SURGE_COMMENTS_PER_HOUR": "0",
         # The table in the README was measured without per-request log lines.
         "LOG_REQUESTS": "false",
     }

@@ -3,6 +3,7 @@ in process at one connection: the server time of the Reported and Pending queues
 page, and of a decision (made in place, as the script does; and without JavaScript, the
 POST and the queue it comes back to). Prints p50, p99 and the queries of each.
 
+    make bench    (after tests/bench.py, on the same data)
     DATABASE_URL=postgres://… .venv/bin/python tests/bench_moderation.py
 
 It marks some visible comments reported (the generated data has no reports) and approves
@@ -22,7 +23,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("HTTPS", "false")
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+# The test client's host, beside whatever `make bench` allows.
+os.environ["ALLOWED_HOSTS"] = ",".join(
+    filter(None, [os.environ.get("ALLOWED_HOSTS", ""), "testserver"])
+)
 os.environ.setdefault("SITE_URL", "http://testserver")
 
 import django  # noqa: E402
@@ -71,6 +75,9 @@ def queries_of(run) -> int:
 
 
 def main() -> None:
+    from newsroom.localdb import ensure_started
+
+    ensure_started()  # the embedded PostgreSQL, unless DATABASE_URL names a server
     total = Comment.objects.count()
     print(f"{total:,} comments; {RUNS} runs of each")
     if Comment.objects.reported().count() < REPORTED // 2:

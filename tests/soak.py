@@ -203,6 +203,9 @@ def main() -> None:
         # Absolute links name the server's own port, set below once it is known.
         "SITE_URL": "http://127.0.0.1",
         "COMMENTS_FLOOD_LIMIT": "1000000000",
+        # ... and at hundreds of comments an hour on one story, which would put it in
+        # surge mode (one comment per reader every few minutes).
+        "COMMENTS_SURGE_COMMENTS_PER_HOUR": "0",
         "LOG_LEVEL": "ERROR",
     }
     database = OwnPostgres()
