@@ -8,11 +8,16 @@ clues. Every question here is one query, whatever the number of comments.
 
 import ipaddress
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Value
+from django.db.utils import OperationalError
+from psycopg2.errors import QueryCanceled
 
 from articles.ratelimit import network_of
 from comments.models import Comment, Sanction
@@ -23,6 +28,12 @@ from readers.models import Reader
 # What the site issues (comments.readers): an account's number, or a cookie's
 # token_urlsafe identity of at most 40 characters. Anything else names nobody.
 READER_KEY = re.compile(r"user:[1-9][0-9]{0,17}|reader:[A-Za-z0-9_-]{1,40}")
+
+# Readers' personal details (the emails they typed, their account's address, their
+# networks and IP addresses) are shown in the workspace, and searched, only to staff with
+# this permission: "Can search comments by email and network" means "may see readers'
+# personal details" here. Other moderators judge comments by their words and record.
+PERSONAL_DETAILS = "comments.search_comment"
 
 # What a row of the history or of the search shows: a comment and its story's headline
 # (a story's body and search document stay in the database).
@@ -65,14 +76,25 @@ class Person:
 
     @classmethod
     def of(cls, reader_key: str) -> "Person | None":
-        """The person a reader key names, or None for a key the site never issues."""
+        """The person a reader key names, or None for a key the site never issues and for
+        anyone moderators have nothing on (no comment, no note): an account number alone
+        is nobody to show, or every reader's address could be read by counting."""
         if not READER_KEY.fullmatch(reader_key):
+            return None
+        if not cls._is_known(reader_key):
             return None
         account = None
         if reader_key.startswith("user:"):
             users = get_user_model().objects.select_related("reader")
             account = users.filter(pk=int(reader_key.removeprefix("user:"))).first()
         return cls(reader_key, account)
+
+    @staticmethod
+    def _is_known(reader_key: str) -> bool:
+        return (
+            Comment.objects.filter(reader_key=reader_key).exists()
+            or PersonNote.objects.filter(reader_key=reader_key).exists()
+        )
 
     @property
     def reader(self) -> Reader | None:
@@ -82,7 +104,7 @@ class Person:
         except Reader.DoesNotExist:
             return None
 
-    def name(self, names_and_emails: list[dict]) -> str:
+    def name(self, names_used: list[dict]) -> str:
         """What to call them: an account's display name (a staff account's username),
         else the name they last typed."""
         reader = self.reader
@@ -90,7 +112,7 @@ class Person:
             return str(reader)
         if self.account is not None:
             return self.account.get_username()
-        typed = [used["author_name"] for used in names_and_emails if used["author_name"]]
+        typed = [used["author_name"] for used in names_used if used["author_name"]]
         return typed[0] if typed else "Anonymous"
 
     @property
@@ -102,11 +124,12 @@ class Person:
             Comment.objects.filter(reader_key=self.reader_key), order=ONE_PERSONS_NEWEST_FIRST
         )
 
-    def names_and_emails(self) -> list[dict]:
-        """The names and emails they typed, the most recently used first."""
-        used = Comment.objects.filter(reader_key=self.reader_key).values(
-            "author_name", "author_email"
-        )
+    def names_used(self, *, with_emails: bool) -> list[dict]:
+        """The names they typed, the most recently used first; with the email typed beside
+        each for those who may see it (`PERSONAL_DETAILS`), else names alone, so not even
+        the number of emails shows."""
+        fields = ("author_name", "author_email") if with_emails else ("author_name",)
+        used = Comment.objects.filter(reader_key=self.reader_key).values(*fields)
         return list(
             used.annotate(last_used=Max("created_at"), comments=Count("pk")).order_by("-last_used")[
                 :ALIASES_SHOWN
@@ -138,14 +161,6 @@ class Person:
         notes = PersonNote.objects.filter(reader_key=self.reader_key).select_related("written_by")
         return list(notes[:NOTES_SHOWN])
 
-    def is_known(self) -> bool:
-        """An account, or someone with comments or notes: anyone else is nobody to show."""
-        return (
-            self.account is not None
-            or Comment.objects.filter(reader_key=self.reader_key).exists()
-            or PersonNote.objects.filter(reader_key=self.reader_key).exists()
-        )
-
 
 def rejection_percent(record: TrackRecord) -> int | None:
     """The share of their decided comments that moderators rejected; None before any
@@ -155,8 +170,8 @@ def rejection_percent(record: TrackRecord) -> int | None:
 
 
 # A network search reads the network index (Comment.network holds an IPv4 address as a
-# /32, an IPv6 address as its /64): a wider network is its list of those, at most this many.
-MAX_NETWORKS = 256
+# /32, an IPv6 address as its /64): a wider network is its list of those, so at most an
+# IPv4 /24 (256 addresses) or an IPv6 /56 (256 /64s).
 IPV4_WIDEST, IPV6_WIDEST = 24, 56
 
 
@@ -206,3 +221,29 @@ def search_comments(
     if networks:
         comments = comments.filter(network__in=networks)
     return rows(comments)
+
+
+class SearchTooSlow(Exception):
+    """The search ran past MODERATION_SEARCH_TIMEOUT_MS and PostgreSQL cancelled it."""
+
+
+@contextmanager
+def search_time_limit():
+    """Run the search's queries under a statement timeout: a term common enough to match
+    most of a million comments, or one the trigram index cannot narrow, is stopped instead
+    of holding a connection (and a core) for as long as it takes. SET LOCAL ends with the
+    block's transaction; it is reset on the way out all the same, for a caller already in
+    a transaction (a test, ATOMIC_REQUESTS), whose later queries must not inherit it."""
+    milliseconds = int(settings.MODERATION_SEARCH_TIMEOUT_MS)
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL statement_timeout = {milliseconds}")
+            yield
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout = DEFAULT")
+    except OperationalError as error:
+        # Only the timeout's cancellation: a lost connection is still an error.
+        if isinstance(error.__cause__, QueryCanceled):
+            raise SearchTooSlow from error
+        raise

@@ -9,13 +9,20 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from comments.listing import comment_url
 from comments.models import Comment
 from moderation.access import moderator_required, workspace_context
-from moderation.history import Person, rejection_percent, search_comments
+from moderation.forms import workspace_path
+from moderation.history import (
+    PERSONAL_DETAILS,
+    Person,
+    SearchTooSlow,
+    rejection_percent,
+    search_comments,
+    search_time_limit,
+)
 from moderation.models import PersonNote
 from moderation.people_forms import NoteForm, SearchForm
 
@@ -24,6 +31,7 @@ RESULTS_PER_PAGE = 50
 # Deeper than this, a search is too broad to page through: narrowing it is quicker, and
 # an OFFSET into a million rows is not.
 RESULTS_MAX_PAGE = 40
+TOO_SLOW = "This search took too long: make it more precise."
 ADD_NOTE = "moderation.add_personnote"
 DRAWER = "drawer"
 
@@ -36,34 +44,29 @@ def _person_or_404(reader_key: str) -> Person:
 
 
 def _back(request, person: Person) -> str:
-    """Where a note's form returns to: `next` when it is a page of this site (the queue
-    the drawer was opened from), else the person's page."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("moderation:person", args=[person.reader_key])
+    """Where a note's form returns to: `next` when it is a page of the workspace (the
+    queue the drawer was opened from), else the person's page."""
+    target = request.POST.get("next") or request.GET.get("next")
+    return workspace_path(target) or reverse("moderation:person", args=[person.reader_key])
 
 
-def _history(request, person: Person, note_form: NoteForm | None = None) -> dict | None:
-    """What the history shows; None for a person the site knows nothing of."""
+def _history(request, person: Person, note_form: NoteForm | None = None) -> dict:
+    """What the history shows: personal details only to those who may see them."""
     comments = Paginator(person.comments(), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
-    notes = person.notes()
-    if person.account is None and not comments.object_list and not notes:
-        return None
+    may_see_personal_details = request.user.has_perm(PERSONAL_DETAILS)
     record = person.track_record()
-    names_and_emails = person.names_and_emails()
+    names_used = person.names_used(with_emails=may_see_personal_details)
     return {
         "person": person,
-        "name": person.name(names_and_emails),
+        "name": person.name(names_used),
         "comments": comments,
-        "names_and_emails": names_and_emails,
-        "networks": person.networks(),
+        "names_used": names_used,
+        "networks": person.networks() if may_see_personal_details else [],
+        "may_see_personal_details": may_see_personal_details,
         "record": record,
         "rejection_percent": rejection_percent(record),
         "sanctions": person.sanctions(),
-        "notes": notes,
+        "notes": person.notes(),
         "note_form": note_form or NoteForm(auto_id="note-%s"),
         "next": _back(request, person),
         "may_add_note": request.user.has_perm(ADD_NOTE),
@@ -87,8 +90,6 @@ def person(request, reader_key):
     alone, for the queues' drawer; `next` is where its note form returns."""
     person = _person_or_404(reader_key)
     context = _history(request, person)
-    if context is None:
-        raise Http404("Nobody is known by that name.")
     if request.GET.get("part") == DRAWER:
         context["in_drawer"] = True
         return render(request, "moderation/includes/person_history.html", context)
@@ -101,8 +102,6 @@ def add_note(request, reader_key):
     if not request.user.has_perm(ADD_NOTE):
         raise PermissionDenied
     person = _person_or_404(reader_key)
-    if not person.is_known():
-        raise Http404("Nobody is known by that name.")
     form = NoteForm(request.POST, auto_id="note-%s")
     if not form.is_valid():
         # The page again, the text kept, the reason beside it: nothing was saved.
@@ -162,14 +161,20 @@ def _page_number(value) -> int:
 @moderator_required
 @require_GET
 def search(request):
-    """Comments by text and name; by email and network for those with the permission."""
+    """Comments by text and name; by email and network, and listed with them, for those
+    who may see readers' personal details."""
     asked = SearchForm.asked(request.GET)
     form = SearchForm(request.GET if asked else None, user=request.user)
     results, status = None, 200
     if asked:
         if form.is_valid():
             found = search_comments(**form.search_terms())
-            results = ResultsPage.of(found, _page_number(request.GET.get("page")))
+            try:
+                with search_time_limit():
+                    results = ResultsPage.of(found, _page_number(request.GET.get("page")))
+            except SearchTooSlow:
+                form.add_error(None, TOO_SLOW)
+                status = 400
         else:
             status = 403 if form.refused else 400
     return render(
@@ -182,6 +187,7 @@ def search(request):
             results=results,
             query=_query_without_page(request),
             last_page=RESULTS_MAX_PAGE,
+            may_see_personal_details=form.may_search_personal_data,
         ),
         status=status,
     )

@@ -3,16 +3,24 @@ reader text (articles.text: NFKC, no invisible or private-use characters) before
 length is measured or a query sees it."""
 
 from django import forms
+from django.core.validators import RegexValidator
 
 from articles.text import ReaderTextField, clean_text
-from moderation.history import NotANetwork, networks_in
+from moderation.history import PERSONAL_DETAILS, NotANetwork, networks_in
 from moderation.models import PersonNote
 
 NOTE_MAX_LENGTH = PersonNote._meta.get_field("text").max_length
-# A trigram index finds nothing shorter: a shorter term would read every comment.
-SEARCH_MIN_LENGTH = 3
-SEARCH_PERMISSION = "comments.search_comment"
-# Emails and networks are personal data: searching by them is a permission of its own.
+# The trigram index (pg_trgm) keeps only letters and digits: a term without three of them
+# in a row ("___", "%%%", "a.b") gives it no trigram to look up, and would read every
+# comment. Three in a row is also the shortest term it can find at all.
+SEARCH_MIN_RUN = 3
+HAS_A_TRIGRAM = RegexValidator(
+    rf"[^\W_]{{{SEARCH_MIN_RUN}}}",
+    f"Search for at least {SEARCH_MIN_RUN} letters or digits in a row: punctuation and "
+    "spaces alone narrow nothing.",
+    code="no_trigram",
+)
+# Emails and networks are personal data: searching by them needs PERSONAL_DETAILS.
 PERSONAL_FIELDS = ("email", "network")
 
 
@@ -36,12 +44,9 @@ def search_field(label: str, max_length: int, **kwargs) -> ReaderTextField:
         label=label,
         required=False,
         max_length=max_length,
-        min_length=SEARCH_MIN_LENGTH,
         strip=True,
-        error_messages={
-            "min_length": "Search for at least %(limit_value)d characters.",
-            "max_length": "Search for at most %(limit_value)d characters.",
-        },
+        validators=[HAS_A_TRIGRAM],
+        error_messages={"max_length": "Search for at most %(limit_value)d characters."},
         **kwargs,
     )
 
@@ -59,7 +64,7 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.may_search_personal_data = user.has_perm(SEARCH_PERMISSION)
+        self.may_search_personal_data = user.has_perm(PERSONAL_DETAILS)
         self.refused = False  # asked for a search the user may not make
 
     @classmethod

@@ -438,6 +438,11 @@ NOTIFY_MAX_PER_HOUR = env.int("NOTIFY_MAX_PER_HOUR", default=10)
 # window of this many seconds; repeats answered from the page cache do not count.
 SEARCH_RATE_LIMIT = env.int("SEARCH_RATE_LIMIT", default=30)
 SEARCH_RATE_WINDOW = env.int("SEARCH_RATE_WINDOW", default=60)
+# The moderators' comment search (moderation.history) is cancelled after this many
+# milliseconds and the moderator asked for a narrower one.
+MODERATION_SEARCH_TIMEOUT_MS = env.int("MODERATION_SEARCH_TIMEOUT_MS", default=2000)
+if MODERATION_SEARCH_TIMEOUT_MS < 1:
+    raise ImproperlyConfigured("MODERATION_SEARCH_TIMEOUT_MS must be 1 or more.")
 
 # Where a page that needs a signed-in reader sends a visitor (staff sign in at the admin).
 LOGIN_URL = "readers:sign-in"

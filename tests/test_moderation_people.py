@@ -220,6 +220,72 @@ def test_history_shows_the_names_emails_and_networks_they_used(client, moderator
     assert "2001:db8:1:2::/64" in text
 
 
+def personal_details_to_hide():
+    """A guest and an account, each with an email typed, a network, and (the account) a
+    verified address of its own: the pages that could show them, by key."""
+    story = make_article()
+    guest_comment(story, author_email="typed@example.com", body="A guest's words.")
+    reader = make_reader(email="verified@example.com", display_name="Farah Khan")
+    account = f"user:{reader.user.pk}"
+    guest_comment(
+        story,
+        reader_key=account,
+        author_name="Farah",
+        author_email="farah.typed@example.com",
+        ip_address="2001:db8:7:7::1",
+        network="2001:db8:7:7::/64",
+        body="An account's words.",
+    )
+    return [
+        person_url(GUEST),
+        person_url(GUEST) + "?part=drawer",
+        person_url(account),
+        person_url(account) + "?part=drawer",
+        SEARCH + "?q=words",
+        SEARCH + "?author=farah",
+    ]
+
+
+PERSONAL_DETAILS = (
+    "typed@example.com",
+    "verified@example.com",
+    "farah.typed@example.com",
+    "198.51.100.7",
+    "2001:db8:7:7",
+)
+
+
+def test_a_moderator_who_may_not_see_personal_details_sees_no_email_or_network(client):
+    pages = personal_details_to_hide()
+    sign_in(client, "narrow", "comments.moderate_comment", "comments.view_comment")
+
+    for page in pages:
+        response = client.get(page)
+        html = response.content.decode()
+        assert response.status_code == 200, page
+        assert "words." in html, page  # the comments are there ...
+        for detail in PERSONAL_DETAILS:
+            assert detail not in html, (page, detail)  # ... their authors' details are not
+    assert "Names they typed" in page_text(client.get(pages[0]))
+
+
+def test_a_moderator_who_may_see_personal_details_sees_emails_and_networks(client):
+    pages = personal_details_to_hide()
+    sign_in(
+        client,
+        "wide",
+        "comments.moderate_comment",
+        "comments.view_comment",
+        "comments.search_comment",
+    )
+
+    shown = " ".join(page_text(client.get(page)) for page in pages)
+
+    for detail in PERSONAL_DETAILS:
+        assert detail in shown, detail
+    assert "Names and emails they typed" in shown
+
+
 def test_an_accounts_history_names_the_reader_and_lists_their_sanctions(client, moderator):
     reader = make_reader(email="farah@example.com", display_name="Farah Khan")
     readers_comment(reader, body="Farah's comment.")
@@ -330,8 +396,11 @@ def test_the_drawers_note_form_returns_to_the_queue_it_was_opened_from(client, m
     drawer = client.get(person_url(GUEST) + "?part=drawer&next=/moderation/queue/reported/")
     outside = client.get(person_url(GUEST) + "?part=drawer&next=https://evil.example/")
 
+    elsewhere = client.get(person_url(GUEST) + "?part=drawer&next=/admin/auth/user/")
+
     assert 'name="next" value="/moderation/queue/reported/"' in drawer.content.decode()
     assert f'name="next" value="{person_url(GUEST)}"' in outside.content.decode()
+    assert f'name="next" value="{person_url(GUEST)}"' in elsewhere.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -359,10 +428,26 @@ def test_unknown_or_hostile_reader_keys_are_not_found(client, moderator, reader_
     assert "<script>alert" not in response.content.decode()
 
 
-def test_an_account_without_comments_still_has_a_history(client, moderator):
-    reader = make_reader(display_name="Quiet Reader")
+def test_an_account_without_comments_or_notes_is_not_found(client, moderator):
+    """Else walking the account numbers would list every reader's address."""
+    reader = make_reader(email="quiet@example.com", display_name="Quiet Reader")
+    key = f"user:{reader.user.pk}"
 
-    response = client.get(person_url(f"user:{reader.user.pk}"))
+    page = client.get(person_url(key))
+    drawer = client.get(person_url(key) + "?part=drawer")
+    note = client.post(note_url(key), {"text": "On a stranger."})
+
+    assert page.status_code == drawer.status_code == note.status_code == 404
+    assert "quiet@example.com" not in page.content.decode() + drawer.content.decode()
+    assert not PersonNote.objects.exists()
+
+
+def test_an_account_with_a_note_but_no_comments_has_a_history(client, moderator):
+    reader = make_reader(display_name="Quiet Reader")
+    key = f"user:{reader.user.pk}"
+    PersonNote.objects.create(reader_key=key, text="Wrote to us by mail.")
+
+    response = client.get(person_url(key))
 
     assert response.status_code == 200
     assert "Quiet Reader" in page_text(response)
@@ -431,10 +516,14 @@ def test_a_note_returns_to_a_local_next_and_never_leaves_the_site(client, modera
     )
     foreign = client.post(note_url(GUEST), {"text": "Two.", "next": "https://evil.example/"})
     sneaky = client.post(note_url(GUEST), {"text": "Three.", "next": "//evil.example/"})
+    # A page of the site outside the workspace: a note never sends its moderator there.
+    on_site = client.post(note_url(GUEST), {"text": "Four.", "next": "/admin/auth/user/"})
+    story = client.post(note_url(GUEST), {"text": "Five.", "next": "/news/"})
 
     assert local["Location"] == "/moderation/queue/pending/?story=3"
-    assert foreign["Location"] == sneaky["Location"] == person_url(GUEST)
-    assert PersonNote.objects.count() == 3
+    for refused in (foreign, sneaky, on_site, story):
+        assert refused["Location"] == person_url(GUEST)
+    assert PersonNote.objects.count() == 5
 
 
 @pytest.mark.parametrize(
@@ -646,7 +735,13 @@ def test_search_by_email_and_by_network(client, moderator):
         ({"q": ""}, "Say what to search for."),
         ({"q": "   "}, "Say what to search for."),
         ({"q": "\u200b\u200b\u200b"}, "Say what to search for."),
-        ({"q": "ab"}, "Search for at least 3 characters."),
+        ({"q": "ab"}, "Search for at least 3 letters or digits in a row"),
+        ({"q": "___"}, "Search for at least 3 letters or digits in a row"),
+        ({"q": "%%%"}, "Search for at least 3 letters or digits in a row"),
+        ({"q": "..."}, "Search for at least 3 letters or digits in a row"),
+        ({"q": "a.b c_d e%f"}, "Search for at least 3 letters or digits in a row"),
+        ({"author": "_%_%"}, "Search for at least 3 letters or digits in a row"),
+        ({"email": "@.@.@"}, "Search for at least 3 letters or digits in a row"),
         ({"author": "x" * 101}, "Search for at most 100 characters."),
         ({"q": "x" * 5000}, "Search for at most 200 characters."),
         ({"network": "not an address"}, "Give an IP address"),
@@ -665,6 +760,50 @@ def test_bad_searches_get_a_clear_message_and_search_nothing(client, moderator, 
     assert message in text
     assert "Should not be listed." not in text
     assert "<script>" not in response.content.decode()
+
+
+def test_a_search_that_runs_too_long_is_stopped_with_a_message(client, moderator, settings):
+    """For real: PostgreSQL cancels the query at the timeout (a millisecond here, which
+    reading and sorting thousands of matches outlasts); the page says what to do."""
+    bulk_guest_comments(make_article(), GUEST, 5_000, body="Common words everywhere.")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        timeout_before = cursor.fetchone()[0]
+
+    settings.MODERATION_SEARCH_TIMEOUT_MS = 1
+    too_slow = search(client, q="common", page=40)
+    settings.MODERATION_SEARCH_TIMEOUT_MS = 2000
+    in_time = search(client, q="common", page=40)
+
+    assert too_slow.status_code == 400
+    assert "This search took too long: make it more precise." in page_text(too_slow)
+    assert listed_bodies(too_slow) == []
+    assert 'name="q"' in too_slow.content.decode()
+    assert in_time.status_code == 200
+    assert len(listed_bodies(in_time)) == 50
+    # The timeout was the search's alone: later queries on the connection run unhurried.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == timeout_before
+
+
+def test_only_the_timeout_is_answered_as_a_slow_search(client, moderator, monkeypatch):
+    """Any other database error is an error still, not "make it more precise"."""
+    from django.db.utils import OperationalError
+
+    from moderation import people
+
+    class LostConnection:
+        def __getitem__(self, page):
+            raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(people, "search_comments", lambda **terms: LostConnection())
+
+    response = search(client, q="common")
+
+    # The site's answer to a database out of reach (newsroom's middleware), not advice.
+    assert response.status_code == 503
+    assert "took too long" not in page_text(response)
 
 
 def test_search_results_are_paged_without_counting_every_match(client, moderator):
