@@ -264,7 +264,9 @@ class SectionPolicyAdmin(admin.ModelAdmin):
         site = (
             f"Blank fields take the site's settings: {settings.COMMENTS_SURGE_COMMENTS_PER_HOUR} "
             f"comments an hour, {settings.COMMENTS_SURGE_REJECTION_PERCENT}% rejected (once "
-            f"{settings.COMMENTS_SURGE_MIN_DECISIONS} comments were decided in the hour), "
+            f"{settings.COMMENTS_SURGE_MIN_DECISIONS} comments were decided in the hour, the "
+            f"rejected ones from {settings.COMMENTS_SURGE_MIN_REJECTED_NETWORKS} networks or "
+            "more), "
             f"one comment per reader every {settings.COMMENTS_SURGE_SLOW_MINUTES} minutes. "
             "A surge ends by itself when the hour falls below "
             f"{settings.COMMENTS_SURGE_END_SHARE:.0%} of both thresholds."
