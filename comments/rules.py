@@ -437,9 +437,7 @@ class CommentRules:
         now = timezone.now()
         # The network counts only comments still visible: an attacker whose comments were
         # held or removed must not lock out the people who share their network.
-        same_reader = (
-            Q(network=network, status=Comment.Status.VISIBLE) if network else Q(pk__in=[])
-        )
+        same_reader = Q(network=network, status=Comment.Status.VISIBLE) if network else Q(pk__in=[])
         if reader_key:
             same_reader |= Q(reader_key=reader_key)
         last = (

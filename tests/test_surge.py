@@ -274,9 +274,7 @@ def test_rejections_from_fewer_networks_than_the_minimum_start_no_surge():
     story = make_article()
     comments = comments_in_the_last_hour(story, 10, minutes_ago=90)
     each_from_its_own_network(comments[:3])
-    Comment.objects.filter(pk__in=[c.pk for c in comments[3:]]).update(
-        network="203.0.113.0/24"
-    )
+    Comment.objects.filter(pk__in=[c.pk for c in comments[3:]]).update(network="203.0.113.0/24")
     Comment.objects.filter(pk__in=[c.pk for c in comments]).update(
         status=Comment.Status.REMOVED, decided_at=timezone.now() - timedelta(minutes=5)
     )
