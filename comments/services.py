@@ -160,11 +160,14 @@ def comment_post(
     return Posted(comment, held=bool(reasons))
 
 
-# What makes a comment's text reviewed: reports hid it, or a moderator decided on it.
+# What makes a comment's text reviewed: reports hid it, or a moderator decided on it
+# (an Editors' pick too: the box above the thread vouches for the words picked, so new
+# words wait for a moderator, out of the box, until approved).
 REVIEWED = {
     ModerationEvent.Action.HIDE,
     ModerationEvent.Action.APPROVE,
     ModerationEvent.Action.RESTORE,
+    ModerationEvent.Action.FEATURE,
 }
 
 
