@@ -10,7 +10,9 @@ admin knows nothing of comments.
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.template.defaultfilters import truncatechars
+from django.urls import reverse
 from django.utils import timezone
 
 from comments.models import (
@@ -26,6 +28,7 @@ from comments.models import (
 )
 from comments.rules import CommentRules
 from comments.services import (
+    SanctionInForce,
     comment_moderate,
     sanction_impose,
     sanction_lift,
@@ -264,7 +267,9 @@ class SectionPolicyAdmin(admin.ModelAdmin):
         site = (
             f"Blank fields take the site's settings: {settings.COMMENTS_SURGE_COMMENTS_PER_HOUR} "
             f"comments an hour, {settings.COMMENTS_SURGE_REJECTION_PERCENT}% rejected (once "
-            f"{settings.COMMENTS_SURGE_MIN_DECISIONS} comments were decided in the hour), "
+            f"{settings.COMMENTS_SURGE_MIN_DECISIONS} comments were decided in the hour, the "
+            f"rejected ones from {settings.COMMENTS_SURGE_MIN_REJECTED_NETWORKS} networks or "
+            "more), "
             f"one comment per reader every {settings.COMMENTS_SURGE_SLOW_MINUTES} minutes. "
             "A surge ends by itself when the hour falls below "
             f"{settings.COMMENTS_SURGE_END_SHARE:.0%} of both thresholds."
@@ -389,6 +394,18 @@ class SanctionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         sanction_impose(sanction=obj, actor=request.user, days=form.cleaned_data.get("days"))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except SanctionInForce as refused:
+            # From save_model, the admin's transaction rolled back: the moderator is told
+            # what is in force, on the account's list of sanctions, where it can be lifted.
+            self.message_user(request, str(refused), messages.ERROR)
+            listed = reverse("admin:comments_sanction_changelist")
+            return HttpResponseRedirect(
+                f"{listed}?account__id__exact={refused.sanction.account_id}"
+            )
 
     @admin.display(boolean=True, description="In force")
     def in_force(self, sanction: Sanction) -> bool:

@@ -46,8 +46,8 @@ class Flooding(Exception):
 
 
 class SlowMode(Exception):
-    """The story is in surge mode and this reader (or their network) commented on it less
-    than its slow-mode minutes ago: nothing is saved."""
+    """The story is in surge mode and this reader (or, visibly, their network) commented
+    on it less than its slow-mode minutes ago: nothing is saved."""
 
     def __init__(self, wait: timedelta):
         super().__init__(wait)
@@ -429,12 +429,15 @@ class CommentRules:
 
     def check_slow_mode(self, *, reader_key: str, network: str | None) -> None:
         """In surge mode, one comment per reader per `slow_minutes` on this story, replies
-        included: counted by the identity the site issued them and by their network, so
-        clearing cookies does not make a new reader. Raises SlowMode with the wait."""
+        included: counted by the identity the site issued them (their own comments,
+        whatever became of them) and by their network, so clearing cookies does not make
+        a new reader. Raises SlowMode with the wait."""
         if not self.slow_minutes:
             return
         now = timezone.now()
-        same_reader = Q(network=network) if network else Q(pk__in=[])
+        # The network counts only comments still visible: an attacker whose comments were
+        # held or removed must not lock out the people who share their network.
+        same_reader = Q(network=network, status=Comment.Status.VISIBLE) if network else Q(pk__in=[])
         if reader_key:
             same_reader |= Q(reader_key=reader_key)
         last = (

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from articles.models import Article
 from articles.ratelimit import network_of
@@ -160,11 +162,14 @@ def comment_post(
     return Posted(comment, held=bool(reasons))
 
 
-# What makes a comment's text reviewed: reports hid it, or a moderator decided on it.
+# What makes a comment's text reviewed: reports hid it, or a moderator decided on it
+# (an Editors' pick too: the box above the thread vouches for the words picked, so new
+# words wait for a moderator, out of the box, until approved).
 REVIEWED = {
     ModerationEvent.Action.HIDE,
     ModerationEvent.Action.APPROVE,
     ModerationEvent.Action.RESTORE,
+    ModerationEvent.Action.FEATURE,
 }
 
 
@@ -436,21 +441,51 @@ def thread_reopen(*, article: Article, actor) -> bool:
     return True
 
 
+class SanctionInForce(Exception):
+    """The account is under a sanction already: nothing is imposed. One at a time, so what
+    the reader was told, and what lifting it ends, is never in doubt."""
+
+    def __init__(self, sanction: Sanction):
+        super().__init__(sanction)
+        self.sanction = sanction
+
+    def __str__(self) -> str:
+        """What the moderator is told."""
+        since = date_format(timezone.localtime(self.sanction.starts_at), "DATETIME_FORMAT")
+        return (
+            f"This account is under a sanction already "
+            f"({self.sanction.get_kind_display().lower()}, by "
+            f"{self.sanction.created_by or 'someone'}, since {since}): nothing changed. "
+            "Lift it first to impose another."
+        )
+
+
 def sanction_impose(*, sanction: Sanction, actor, days: int | None = None) -> Sanction:
     """Impose a new sanction (its account, kind, reason and message filled in): from now,
     for `days` when it is a suspension, until lifted otherwise. With an audit entry, and
     the reason and message mailed to the reader (by the worker) when there is a message
-    and the account is a reader's."""
+    and the account is a reader's. Raises SanctionInForce, imposing nothing, when the
+    account is under a sanction already (the second of two moderators at once too)."""
     if sanction.kind == Sanction.Kind.SUSPEND and not (days and days > 0):
         raise ValueError("A suspension lasts a number of days.")
-    sanction.starts_at = timezone.now()
-    sanction.ends_at = (
-        sanction.starts_at + timedelta(days=days)
-        if sanction.kind == Sanction.Kind.SUSPEND
-        else None
-    )
-    sanction.created_by = actor
     with transaction.atomic():
+        # The account's row lock makes the check and the sanction one step.
+        get_user_model().objects.select_for_update().only("pk").get(pk=sanction.account_id)
+        in_force = (
+            Sanction.objects.in_force()
+            .filter(account=sanction.account_id)
+            .select_related("created_by")
+            .first()
+        )
+        if in_force is not None:
+            raise SanctionInForce(in_force)
+        sanction.starts_at = timezone.now()
+        sanction.ends_at = (
+            sanction.starts_at + timedelta(days=days)
+            if sanction.kind == Sanction.Kind.SUSPEND
+            else None
+        )
+        sanction.created_by = actor
         sanction.save()
         _audit(
             ModerationEvent.objects.create(

@@ -1,12 +1,15 @@
 """Surge mode: a story whose comments come in faster than its section allows, or whose
 moderators are rejecting a large share of them, slows down by itself for a while.
 
-It starts when the story's last hour brought more comments than the threshold (checked
-right after each comment is posted, under the thread's row lock) or when moderators
-rejected at least the threshold's share of the last hour's decided comments (checked by
-the worker every minute, once COMMENTS_SURGE_MIN_DECISIONS were decided). It ends, by
-the worker, when both measures are below COMMENTS_SURGE_END_SHARE of their thresholds:
-the gap between the two keeps a story near the line from switching every minute.
+It starts when the story's last hour brought more comments than the threshold (comments
+moderators removed do not count) or when moderators rejected at least the threshold's
+share of the last hour's decided comments (once COMMENTS_SURGE_MIN_DECISIONS were
+decided, and the rejected ones came from at least COMMENTS_SURGE_MIN_REJECTED_NETWORKS
+networks). It ends when both measures are below COMMENTS_SURGE_END_SHARE of their
+thresholds: the gap between the two keeps a story near the line from switching every
+minute. Both ways are checked right after each comment is posted (comment_post, under
+the thread's row lock) and by the worker every minute (a quiet story posts nothing to
+check after).
 
 Each switch sets the thread's `surge_started_at` and `surge_reason` (a saved Thread
 renews the story's cached page), writes a ModerationEvent (no actor: the system) and a
@@ -59,13 +62,22 @@ class SurgeThresholds:
 
 
 def _hour_counts(since: datetime) -> dict:
-    """The last hour of a set of comments, counted in PostgreSQL: comments posted (whatever
-    became of them), and moderators' decisions with the removals among them."""
+    """The last hour of a set of comments, counted in PostgreSQL: comments posted and not
+    removed, and moderators' decisions with the removals among them and how many networks
+    those came from."""
     decided = Q(decided_at__gte=since)
+    rejected = decided & Q(status=Comment.Status.REMOVED)
     return {
-        "comments": Count("pk", filter=Q(created_at__gte=since)),
+        # Visible or waiting, not removed: one spammer's comments, once moderators removed
+        # them, must not keep a quiet story in surge for everyone else.
+        "comments": Count(
+            "pk",
+            filter=Q(created_at__gte=since)
+            & Q(status__in=[Comment.Status.VISIBLE, Comment.Status.PENDING]),
+        ),
         "decided": Count("pk", filter=decided),
-        "rejected": Count("pk", filter=decided & Q(status=Comment.Status.REMOVED)),
+        "rejected": Count("pk", filter=rejected),
+        "rejected_networks": Count("network", filter=rejected, distinct=True),
     }
 
 
@@ -81,6 +93,7 @@ class HourRates:
     comments: int = 0
     decided: int = 0
     rejected: int = 0
+    rejected_networks: int = 0
 
     @classmethod
     def of_thread(cls, thread: Thread, now: datetime) -> "HourRates":
@@ -92,7 +105,13 @@ class HourRates:
         return round(100 * self.rejected / self.decided) if self.decided else 0
 
     def _enough_decisions(self) -> bool:
-        return self.decided >= settings.COMMENTS_SURGE_MIN_DECISIONS
+        """Enough decided comments to tell a share by, and the rejected ones from enough
+        networks: one reader getting their own comments removed tells nothing of the
+        story's crowd, and must not slow it down for everyone (nor keep it slow)."""
+        return (
+            self.decided >= settings.COMMENTS_SURGE_MIN_DECISIONS
+            and self.rejected_networks >= settings.COMMENTS_SURGE_MIN_REJECTED_NETWORKS
+        )
 
     def surge_reasons(self, thresholds: SurgeThresholds) -> list[str]:
         """Why this hour starts a surge; empty when it does not."""
@@ -112,7 +131,8 @@ class HourRates:
 
     def calm(self, thresholds: SurgeThresholds) -> bool:
         """Both measures below COMMENTS_SURGE_END_SHARE of their thresholds (a measure
-        turned off, or too few decisions to tell a share, counts as calm)."""
+        turned off, or too few decisions or networks to tell a share by, counts as
+        calm)."""
         share = settings.COMMENTS_SURGE_END_SHARE
         rate_calm = (
             not thresholds.comments_per_hour or self.comments < share * thresholds.comments_per_hour

@@ -10,11 +10,15 @@ account with one in force, and a close of a closed thread, are refused the same 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
 from django.db import models, transaction
 
 from comments.models import Comment, ModerationEvent, Sanction, Thread
-from comments.services import comment_feature, comment_moderate, sanction_impose
+from comments.services import (
+    SanctionInForce,
+    comment_feature,
+    comment_moderate,
+    sanction_impose,
+)
 
 
 class Decision(models.TextChoices):
@@ -87,17 +91,10 @@ def comment_decide(
 
 def author_sanction(*, sanction: Sanction, actor, days: int | None) -> tuple[bool, Sanction]:
     """Impose a new sanction on its account (filled in by comments.admin.SanctionForm)
-    unless one is in force there already. Returns whether it was imposed, and the
-    sanction in force now (the second of two moderators imposes nothing)."""
-    with transaction.atomic():
-        # The account's row lock makes the check and the sanction one step.
-        get_user_model().objects.select_for_update().only("pk").get(pk=sanction.account_id)
-        in_force = (
-            Sanction.objects.in_force()
-            .filter(account=sanction.account_id)
-            .select_related("created_by")
-            .first()
-        )
-        if in_force is not None:
-            return False, in_force
+    unless one is in force there already (comments.services.sanction_impose decides, under
+    the account's row lock). Returns whether it was imposed, and the sanction in force now
+    (the second of two moderators imposes nothing)."""
+    try:
         return True, sanction_impose(sanction=sanction, actor=actor, days=days)
+    except SanctionInForce as refused:
+        return False, refused.sanction

@@ -407,14 +407,17 @@ COMMENTS_DUPLICATE_WINDOW = env.int("COMMENTS_DUPLICATE_WINDOW", default=600)
 COMMENTS_EDIT_MINUTES = env.int("COMMENTS_EDIT_MINUTES", default=15)
 # ... and at most this many times: each edit renews the story's cached page.
 COMMENTS_MAX_EDITS = env.int("COMMENTS_MAX_EDITS", default=5)
-# Surge mode (comments.surge): a story whose last hour brought more comments than this, or
-# whose moderators rejected at least this share of the last hour's decided comments (once
-# COMMENTS_SURGE_MIN_DECISIONS were decided), switches to slow mode (one comment per
-# reader per COMMENTS_SURGE_SLOW_MINUTES) and holds first-time commenters; it ends when
-# both fall below COMMENTS_SURGE_END_SHARE of their thresholds. Sections override them.
+# Surge mode (comments.surge): a story whose last hour brought more comments (not removed)
+# than this, or whose moderators rejected at least this share of the last hour's decided
+# comments (once COMMENTS_SURGE_MIN_DECISIONS were decided, and the rejected ones came from
+# at least COMMENTS_SURGE_MIN_REJECTED_NETWORKS networks, so one reader cannot start it),
+# switches to slow mode (one comment per reader per COMMENTS_SURGE_SLOW_MINUTES) and holds
+# first-time commenters; it ends when both fall below COMMENTS_SURGE_END_SHARE of their
+# thresholds. Sections override the thresholds.
 COMMENTS_SURGE_COMMENTS_PER_HOUR = env.int("COMMENTS_SURGE_COMMENTS_PER_HOUR", default=300)
 COMMENTS_SURGE_REJECTION_PERCENT = env.int("COMMENTS_SURGE_REJECTION_PERCENT", default=40)
 COMMENTS_SURGE_MIN_DECISIONS = env.int("COMMENTS_SURGE_MIN_DECISIONS", default=10)
+COMMENTS_SURGE_MIN_REJECTED_NETWORKS = env.int("COMMENTS_SURGE_MIN_REJECTED_NETWORKS", default=5)
 COMMENTS_SURGE_SLOW_MINUTES = env.int("COMMENTS_SURGE_SLOW_MINUTES", default=5)
 COMMENTS_SURGE_END_SHARE = env.float("COMMENTS_SURGE_END_SHARE", default=0.5)
 COMMENTS_FORM_MIN_SECONDS = env.int("COMMENTS_FORM_MIN_SECONDS", default=3)

@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from comments.models import Comment, ModerationEvent, Sanction, SectionPolicy
 from comments.rules import AccountSanctioned, TrackRecord, report_weight
-from comments.services import comment_moderate, comment_post, sanction_impose, sanction_lift
+from comments.services import (
+    SanctionInForce,
+    comment_moderate,
+    comment_post,
+    sanction_impose,
+    sanction_lift,
+)
+from tests.conftest import page_text
 from tests.factories import comment_form_data, make_article, make_comments, make_reader, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -161,6 +168,44 @@ def test_moderators_impose_and_lift_sanctions_in_the_admin_and_editors_cannot(mo
     editor.force_login(make_staff("eda", "Editors"))
     assert editor.get("/admin/comments/sanction/").status_code == 403
     assert editor.post("/admin/comments/sanction/add/", {**form, "days": "3"}).status_code == 403
+
+
+def test_the_service_imposes_one_sanction_at_a_time_whoever_calls_it(mod):
+    reader = make_reader()
+    first = impose(reader.user, Sanction.Kind.PREMODERATE, mod)
+
+    with pytest.raises(SanctionInForce) as refused:
+        impose(reader.user, Sanction.Kind.BAN, mod, message="Goodbye.")
+
+    assert refused.value.sanction == first
+    assert list(Sanction.objects.all()) == [first]
+    assert ModerationEvent.objects.filter(action=ModerationEvent.Action.SANCTION).count() == 1
+    # Once it is lifted, or has run out, another may be imposed.
+    sanction_lift(sanction=first, actor=mod)
+    assert impose(reader.user, Sanction.Kind.BAN, mod).is_in_force()
+
+
+def test_the_admin_refuses_a_second_sanction_and_says_which_is_in_force(mod):
+    reader = make_reader()
+    impose(reader.user, Sanction.Kind.BAN, mod, reason="Threats")
+    client = Client()
+    client.force_login(mod)
+    form = {"account": reader.user.pk, "kind": "suspend", "days": "3", "reason": "Spam"}
+
+    response = client.post("/admin/comments/sanction/add/", form, follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain == [
+        (f"/admin/comments/sanction/?account__id__exact={reader.user.pk}", 302)
+    ]
+    text = " ".join(page_text(response).split())
+    assert "This account is under a sanction already (banned from commenting, by mod, since" in (
+        text
+    )
+    assert "nothing changed. Lift it first to impose another." in text
+    assert "was added successfully" not in text
+    assert list(Sanction.objects.values_list("kind", "reason")) == [("ban", "Threats")]
+    assert ModerationEvent.objects.filter(action=ModerationEvent.Action.SANCTION).count() == 1
 
 
 def test_an_erased_account_leaves_its_sanctions_and_audit_without_the_person(mod):

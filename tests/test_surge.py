@@ -37,6 +37,7 @@ def small_thresholds(settings):
     settings.COMMENTS_SURGE_COMMENTS_PER_HOUR = 3
     settings.COMMENTS_SURGE_REJECTION_PERCENT = 40
     settings.COMMENTS_SURGE_MIN_DECISIONS = 10
+    settings.COMMENTS_SURGE_MIN_REJECTED_NETWORKS = 5
     settings.COMMENTS_SURGE_SLOW_MINUTES = 5
     settings.COMMENTS_SURGE_END_SHARE = 0.5
 
@@ -48,6 +49,11 @@ def comments_in_the_last_hour(story, number: int, minutes_ago: int = 10, **field
         created_at=timezone.now() - timedelta(minutes=minutes_ago)
     )
     return made
+
+
+def each_from_its_own_network(comments) -> None:
+    for number, comment in enumerate(comments, start=1):
+        Comment.objects.filter(pk=comment.pk).update(network=f"198.51.100.{number}/32")
 
 
 def post(client, story, **fields):
@@ -132,6 +138,29 @@ def test_slow_mode_refuses_a_second_comment_from_the_same_reader_and_network(cli
     other = post(Client(REMOTE_ADDR="10.1.2.3"), story, body="Someone else entirely.")
     assert other.status_code == 302
     assert Comment.objects.filter(body="Someone else entirely.").exists()
+
+
+def test_a_networks_held_or_removed_comments_do_not_lock_out_its_other_readers():
+    story = make_article()
+    in_surge(story)
+    attacker = post_as(story, "reader:attacker", ip="192.0.2.66", body="Spam, held.").comment
+    assert attacker.status == Comment.Status.PENDING  # a newcomer in surge
+    colleague = post_as(story, "reader:colleague", ip="192.0.2.66", body="Same office.")
+    assert colleague.comment.status == Comment.Status.PENDING
+
+    Comment.objects.filter(pk=colleague.comment.pk).update(status=Comment.Status.REMOVED)
+    neighbour = post_as(story, "reader:neighbour", ip="192.0.2.66", body="Same network.")
+    assert neighbour.comment.thread == thread_of(story)
+
+    # The reader's own comments count whatever became of them.
+    with pytest.raises(SlowMode):
+        post_as(story, "reader:attacker", ip="203.0.113.99", body="Elsewhere now.")
+    with pytest.raises(SlowMode):
+        post_as(story, "reader:colleague", ip="203.0.113.98", body="Removed, still waits.")
+    # A visible comment from the network still counts for the network.
+    Comment.objects.filter(pk=neighbour.comment.pk).update(status=Comment.Status.VISIBLE)
+    with pytest.raises(SlowMode):
+        post_as(story, "reader:fresh-cookie", ip="192.0.2.66", body="Cleared my cookies.")
 
 
 def test_slow_mode_counts_replies_and_says_how_long_is_left():
@@ -220,6 +249,7 @@ def test_the_job_starts_a_surge_on_rejections_once_enough_comments_were_decided(
     story = make_article()
     # Posted earlier (the rate is not what this is about), decided in the last hour.
     comments = comments_in_the_last_hour(story, 10, minutes_ago=90)
+    each_from_its_own_network(comments)
     decided_now = timezone.now() - timedelta(minutes=5)
     # Nine decisions, five of them removals: a share past 40%, but too few to judge by.
     Comment.objects.filter(pk__in=[c.pk for c in comments[:5]]).update(
@@ -237,6 +267,57 @@ def test_the_job_starts_a_surge_on_rejections_once_enough_comments_were_decided(
     thread = thread_of(story)
     assert thread.surge_reason == "50% of the last hour's decided comments rejected (5 of 10)"
     assert ModerationEvent.objects.filter(action=SURGE_START, thread=thread).count() == 1
+
+
+def test_rejections_from_fewer_networks_than_the_minimum_start_no_surge():
+    # One attacker, getting their own comments removed, must not slow the story for all.
+    story = make_article()
+    comments = comments_in_the_last_hour(story, 10, minutes_ago=90)
+    each_from_its_own_network(comments[:3])
+    Comment.objects.filter(pk__in=[c.pk for c in comments[3:]]).update(network="203.0.113.0/24")
+    Comment.objects.filter(pk__in=[c.pk for c in comments]).update(
+        status=Comment.Status.REMOVED, decided_at=timezone.now() - timedelta(minutes=5)
+    )
+
+    # Ten rejections out of ten, but from four networks (one attacker's and three).
+    assert surges_review() == {"started": 0, "ended": 0}
+    post_as(story, "reader:one", ip="192.0.2.1")
+    assert thread_of(story).surge_started_at is None
+
+    Comment.objects.filter(pk=comments[9].pk).update(network="192.0.2.0/24")
+    assert surges_review() == {"started": 1, "ended": 0}
+
+
+def test_rejections_from_one_network_do_not_keep_a_surge_going():
+    story = make_article()
+    thread = in_surge(story)
+    later = timezone.now() + timedelta(minutes=61)
+    spam = comments_in_the_last_hour(story, 10, minutes_ago=0)
+    Comment.objects.filter(pk__in=[c.pk for c in spam]).update(
+        created_at=later - timedelta(minutes=70),
+        network="203.0.113.0/24",
+        status=Comment.Status.REMOVED,
+        decided_at=later - timedelta(minutes=5),
+    )
+
+    with time_machine.travel(later):
+        assert surges_review() == {"started": 0, "ended": 1}
+    thread.refresh_from_db()
+    assert thread.surge_started_at is None
+
+
+def test_removed_comments_do_not_count_toward_the_rate():
+    story = make_article()
+    removed = comments_in_the_last_hour(story, 3, status=Comment.Status.REMOVED)
+    comments_in_the_last_hour(story, 2, status=Comment.Status.PENDING)
+
+    post_as(story, "reader:one", ip="192.0.2.1")
+
+    # Two held and one visible: three, at the rate, not past it.
+    assert thread_of(story).surge_started_at is None
+    Comment.objects.filter(pk=removed[0].pk).update(status=Comment.Status.PENDING)
+    post_as(story, "reader:two", ip="192.0.2.2")
+    assert thread_of(story).surge_reason == "5 comments in the last hour"
 
 
 def test_decisions_older_than_an_hour_start_nothing():
@@ -346,6 +427,7 @@ def test_the_cached_story_page_says_so_when_a_surge_starts_and_ends():
     story = make_article()
     url = story.get_absolute_url()
     comments = comments_in_the_last_hour(story, 10, minutes_ago=90)
+    each_from_its_own_network(comments)
     assert BUSY_NOTE not in page_text(Client().get(url))
     # A bulk update renews no page: only the surge's start can change what readers see.
     Comment.objects.filter(pk__in=[c.pk for c in comments]).update(
