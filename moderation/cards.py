@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from articles.links import link
 from comments.models import Comment, CommentReport, RejectionReason, Sanction, WatchedWord
 from comments.rules import LINK, TrackRecord, watched_words
+from moderation.decisions import CardVersion
 
 REASONS = RejectionReason.choices
 
@@ -116,7 +117,7 @@ def with_card_details(comments: list[Comment]) -> list[Comment]:
 
 def with_form_state(comments: list[Comment], *, queue: str, here: str) -> list[Comment]:
     """Each comment with `form_state`: the hidden fields each of its card's forms sends
-    (the time of the last decision the card shows, its queue, and the page to come back
+    (the version of the comment the card shows, its queue, and the page to come back
     to, at the next card: the one before, for the last)."""
     for index, comment in enumerate(comments):
         neighbour = comments[index + 1 : index + 2] or comments[max(index - 1, 0) : index]
@@ -125,7 +126,7 @@ def with_form_state(comments: list[Comment], *, queue: str, here: str) -> list[C
             '<input type="hidden" name="seen" value="{}">'
             '<input type="hidden" name="queue" value="{}">'
             '<input type="hidden" name="next" value="{}">',
-            comment.decided_at.isoformat() if comment.decided_at else "",
+            str(CardVersion.of(comment)),
             queue,
             back,
         )

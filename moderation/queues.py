@@ -236,6 +236,12 @@ def _when(moment) -> str:
     return f"{timesince(moment)} ago"
 
 
+CHANGED_SINCE_SEEN = (
+    "This comment changed after its card was shown (edited by its author, or reported "
+    "again): look at it again."
+)
+
+
 def _on_comment(request, comment: Comment, form: DecisionForm) -> tuple[bool, str]:
     """A decision on the comment itself (its status, or a pick): whether it changed, and
     what its moderator is told."""
@@ -252,6 +258,8 @@ def _on_comment(request, comment: Comment, form: DecisionForm) -> tuple[bool, st
         if decision == Decision.REJECT:
             done += f" ({RejectionReason(form.cleaned_data['rejection_reason']).label})"
         return True, f"{done}: {_whose(comment)}."
+    if decided.changed_since_seen:
+        return False, CHANGED_SINCE_SEEN
     event = decided.overtaken_by
     if event is not None:
         who = "you" if event.actor_id == request.user.pk else (event.actor or "someone")

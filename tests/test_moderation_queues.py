@@ -22,7 +22,7 @@ from comments.models import (
 from comments.rules import TrackRecord
 from comments.services import comment_moderate, comment_report
 from moderation import queues
-from moderation.decisions import Decision, comment_decide
+from moderation.decisions import CardVersion, Decision, comment_decide
 from moderation.models import SectionAssignment
 from moderation.paging import Cursor
 from tests.conftest import page_text
@@ -75,8 +75,9 @@ def card_ids(response) -> list[int]:
 
 
 def seen(comment: Comment) -> str:
+    """The version of the comment its card shows now."""
     comment.refresh_from_db()
-    return comment.decided_at.isoformat() if comment.decided_at else ""
+    return str(CardVersion.of(comment))
 
 
 # Who may
@@ -614,7 +615,7 @@ def test_the_second_moderator_is_told_who_decided_first_and_changes_nothing(clie
         comment_id=comment.pk,
         decision=Decision.REJECT,
         actor=first,
-        seen=None,
+        seen=CardVersion.of(comment),
         rejection_reason="spam",
     )
 
@@ -629,6 +630,114 @@ def test_the_second_moderator_is_told_who_decided_first_and_changes_nothing(clie
     text = page_text(client.get(queue_url("reported"))).replace("\xa0", " ")
     assert "Amna rejected the comment by Reader 0 (Spam or advertising) 0 minutes ago" in text
     assert "after this card was shown: nothing changed." in text
+
+
+CHANGED = (
+    "This comment changed after its card was shown (edited by its author, or reported "
+    "again): look at it again."
+)
+
+
+def test_approving_a_card_shown_before_its_author_edited_it_changes_nothing(client, moderator):
+    comment = one(status="pending", body="Harmless words.")
+    shown = seen(comment)
+    # Its author edits it while the card is on screen.
+    Comment.objects.filter(pk=comment.pk).update(
+        body="Buy pills at spam.example", edited_at=timezone.now()
+    )
+
+    client.post(
+        decide_url(comment),
+        {"decision": "approve", "seen": shown, "next": queue_url("pending")},
+    )
+
+    comment.refresh_from_db()
+    assert (comment.status, comment.decided_at) == ("pending", None)
+    assert not ModerationEvent.objects.exists()
+    assert CHANGED in page_text(client.get(queue_url("pending")))
+
+
+def test_approving_a_card_shown_before_a_new_report_keeps_the_report(client, moderator):
+    comment = reported_one()
+    shown = seen(comment)
+    comment_report(comment_id=comment.pk, reason="spam", reporter_key="reader:new", ip="10.5.0.1")
+
+    client.post(
+        decide_url(comment),
+        {"decision": "approve", "seen": shown, "next": queue_url("reported")},
+    )
+
+    comment.refresh_from_db()
+    assert comment.decided_at is None
+    assert not ModerationEvent.objects.filter(action="approve").exists()
+    response = client.get(queue_url("reported"))
+    assert card_ids(response) == [comment.pk]
+    assert CHANGED in page_text(response)
+
+
+def test_a_card_shown_before_an_edit_and_another_decision_names_the_decision(client, moderator):
+    comment = one(status="pending")
+    shown = seen(comment)
+    first = make_staff("amna", "Moderators")
+    comment_decide(
+        comment_id=comment.pk, decision=Decision.APPROVE, actor=first, seen=CardVersion.of(comment)
+    )
+    Comment.objects.filter(pk=comment.pk).update(edited_at=timezone.now())
+
+    client.post(
+        decide_url(comment),
+        {
+            "decision": "reject",
+            "rejection_reason": "spam",
+            "seen": shown,
+            "next": queue_url("pending"),
+        },
+    )
+
+    comment.refresh_from_db()
+    assert (comment.status, comment.decided_by) == ("visible", first)
+    text = page_text(client.get(queue_url("pending")))
+    assert "Amna approved the comment by Reader 0" in text and CHANGED not in text
+
+
+def test_in_place_a_card_shown_before_an_edit_comes_back_as_it_is_now(client, moderator):
+    comment = one(status="pending", body="Harmless words.")
+    shown = seen(comment)
+    Comment.objects.filter(pk=comment.pk).update(
+        body="Buy pills at spam.example", edited_at=timezone.now()
+    )
+
+    response = in_place(client, comment, decision="approve", seen=shown, queue="pending")
+
+    assert response.status_code == 200
+    assert CHANGED in page_text(response)
+    assert "Buy pills at spam.example" in page_text(response)
+    # Its forms now carry the version it shows: deciding again from it works.
+    fresh = seen(comment)
+    assert f'name="seen" value="{fresh}"' in response.content.decode()
+    in_place(client, comment, decision="approve", seen=fresh, queue="pending")
+    comment.refresh_from_db()
+    assert (comment.status, comment.decided_by) == ("visible", moderator)
+
+
+def test_a_pick_from_a_card_shown_before_an_edit_is_made(client, moderator):
+    comment = one()
+    shown = seen(comment)
+    Comment.objects.filter(pk=comment.pk).update(edited_at=timezone.now())
+
+    client.post(decide_url(comment), {"decision": "feature", "seen": shown})
+
+    comment.refresh_from_db()
+    assert comment.featured_by == moderator
+
+
+def test_a_card_version_is_written_and_read_back():
+    moment = timezone.now()
+    version = CardVersion(decided_at=moment, reported_at=moment - timedelta(hours=1))
+
+    assert str(version).count("/") == 2 and "/-/" in str(version)
+    assert CardVersion.parse(str(version)) == version
+    assert CardVersion.parse(str(CardVersion())) == CardVersion()
 
 
 def test_a_decision_sent_twice_is_made_once(client, moderator):
@@ -652,6 +761,12 @@ def test_a_decision_sent_twice_is_made_once(client, moderator):
         ({"decision": "reject", "rejection_reason": "ugly"}, "Choose one of the reasons"),
         ({"decision": "approve", "seen": "yesterday"}, "This card is out of date"),
         ({"decision": "approve", "seen": "2026-01-01T10:00:00"}, "This card is out of date"),
+        # A card from before versions named edits and reports.
+        ({"decision": "approve", "seen": "2026-01-01T10:00:00+00:00"}, "This card is out of date"),
+        ({"decision": "approve", "seen": "-/-"}, "This card is out of date"),
+        ({"decision": "approve", "seen": "-/-/-/-"}, "This card is out of date"),
+        ({"decision": "approve", "seen": "-/2026-01-01T10:00:00/-"}, "This card is out of date"),
+        ({"decision": "approve", "seen": "-/tomorrow/-"}, "This card is out of date"),
         ({"decision": "approve", "seen": "x" * 5000}, "Ensure this value has at most"),
     ],
 )
@@ -902,7 +1017,7 @@ def test_two_moderators_deciding_at_once_one_wins_and_the_other_is_told():
                 comment_id=comment.pk,
                 decision=Decision.REJECT,
                 actor=amna,
-                seen=None,
+                seen=CardVersion(),
                 rejection_reason="spam",
             )
             holding.set()
@@ -912,7 +1027,7 @@ def test_two_moderators_deciding_at_once_one_wins_and_the_other_is_told():
     first = Backend(slow_rejection)
     second = Backend(
         lambda: comment_decide(
-            comment_id=comment.pk, decision=Decision.APPROVE, actor=bilal, seen=None
+            comment_id=comment.pk, decision=Decision.APPROVE, actor=bilal, seen=CardVersion()
         )
     )
     try:
