@@ -20,6 +20,12 @@ def workspace_path(value: str | None) -> str:
     return path if path.startswith(reverse("moderation:workspace")) else ""
 
 
+def stories_for(user, stories):
+    """The `stories` a staff member may name in a filter: drafts and embargoed stories
+    only for those who may see them in the admin (their headlines are news too)."""
+    return stories if user.has_perm("articles.view_article") else stories.published()
+
+
 class QueueFilterForm(forms.Form):
     """A queue's filters and the page asked for. A value that names nothing is reported
     and left out: the queue shows without it."""
@@ -43,6 +49,10 @@ class QueueFilterForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"max_length": PAGE_GONE},
     )
+
+    def __init__(self, data, *, user):
+        super().__init__(data)
+        self.fields["story"].queryset = stories_for(user, self.fields["story"].queryset)
 
     def clean_after(self) -> Cursor | None:
         text = self.cleaned_data["after"]

@@ -171,7 +171,7 @@ def queue(request, queue):
     queue = QUEUES.get(queue)
     if queue is None:
         raise Http404("No such queue.")
-    form = QueueFilterForm(request.GET)
+    form = QueueFilterForm(request.GET, user=request.user)
     filters = form.filters()
     story, section = filters["story"], filters["section"]
     comments = for_cards(filtered(queue.comments(), story=story, section=section))

@@ -5,11 +5,12 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+from articles.models import Article
 from comments.models import (
     Comment,
     CommentReport,
@@ -68,6 +69,24 @@ def reported_one(article=None, readers: int = 1, **fields) -> Comment:
         )
     comment.refresh_from_db()
     return comment
+
+
+def moderator_without_stories(username: str = "nostories") -> User:
+    """Staff who may moderate comments but not see the newsroom's stories in the admin
+    (drafts, embargoes)."""
+    user = make_staff(username)
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="comments", codename="moderate_comment")
+    )
+    return user
+
+
+def unpublished_stories() -> list[Article]:
+    """A draft and an embargoed story, with headlines that are news."""
+    return [
+        make_article(headline="Minister resigns", status=Article.Status.DRAFT),
+        make_article(headline="Merger agreed", published_at=timezone.now() + timedelta(hours=2)),
+    ]
 
 
 def card_ids(response) -> list[int]:
@@ -483,6 +502,27 @@ def test_a_story_filter_shows_that_storys_comments_only(client, moderator):
     tabs = {tab["queue"].slug: tab for tab in response.context["tabs"]}
     assert tabs["pending"]["count"] == "1"
     assert tabs["reported"]["url"] == f"{queue_url('reported')}?story={surging.pk}"
+
+
+@pytest.mark.parametrize("story", [0, 1], ids=["draft", "embargoed"])
+def test_a_story_filter_never_names_an_unpublished_story_to_staff_who_may_not_see_it(client, story):
+    unpublished = unpublished_stories()[story]
+    force_login_verified(client, moderator_without_stories())
+
+    response = client.get(f"{queue_url('pending')}?story={unpublished.pk}")
+
+    assert response.status_code == 200
+    assert "No such story: showing comments on every story." in page_text(response)
+    assert unpublished.headline not in page_text(response)
+    assert response.context["story"] is None
+
+
+def test_a_story_filter_names_an_unpublished_story_to_staff_who_may_see_it(client, moderator):
+    draft, embargoed = unpublished_stories()
+
+    for story in (draft, embargoed):
+        response = client.get(f"{queue_url('pending')}?story={story.pk}")
+        assert f"Only comments on {story.headline}." in page_text(response)
 
 
 def test_a_section_filter_shows_that_sections_comments_only(client, moderator):
