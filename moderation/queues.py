@@ -48,7 +48,8 @@ class Queue:
     slug: str
     name: str
     comments: Callable[[], CommentQuerySet]
-    # Newest first by this: when they were posted, decided on, or picked.
+    # Newest first by this (and its pages' key): when they were posted, last reported,
+    # decided on, or picked.
     newest_by: str
     empty: str
     # Comments waiting for a decision: counted in the tabs, and /moderation/ opens the
@@ -63,7 +64,8 @@ QUEUES = {
             "reported",
             "Reported",
             Comment.objects.reported,
-            "created_at",
+            # The newest report first: a comment reported again comes back to the top.
+            "reported_at",
             "No reported comment is waiting.",
             waiting=True,
         ),

@@ -1,12 +1,14 @@
 """The moderators' queues: which comments each holds, the cards, the decisions taken
 from a card (with and without the workspace's script), and who may do any of it."""
 
+import re
 import threading
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.utils import timezone
 
@@ -22,7 +24,8 @@ from comments.models import (
 )
 from comments.rules import TrackRecord
 from comments.services import comment_moderate, comment_report
-from moderation import queues
+from moderation import paging, queues
+from moderation.access import surging_threads
 from moderation.decisions import CardVersion, Decision, comment_decide
 from moderation.models import SectionAssignment
 from moderation.paging import Cursor
@@ -466,6 +469,57 @@ def test_paging_through_a_queue_shows_each_comment_once(client, moderator, monke
         address = response.context["following"]
 
     assert shown == [c.pk for c in reversed(legacy)] + [c.pk for c in reversed(decided)]
+
+
+def test_the_reported_queue_shows_the_newest_report_first_on_every_page(
+    client, moderator, monkeypatch
+):
+    monkeypatch.setattr(queues, "CARDS_PER_PAGE", 1)
+    oldest, middle, newest = make_comments(make_article(), 3)  # posted in that order
+    # Reported the other way round, then the middle one again, by another reader.
+    for n, comment in enumerate([newest, middle, oldest, middle]):
+        comment_report(
+            comment_id=comment.pk, reason="spam", reporter_key=f"reader:{n}", ip=f"10.6.0.{n}"
+        )
+
+    shown, address = [], queue_url("reported")
+    while address:
+        response = client.get(address)
+        shown += card_ids(response)
+        address = response.context["following"]
+
+    assert shown == [middle.pk, oldest.pk, newest.pk]
+
+
+def test_the_reported_queue_reads_its_partial_index():
+    """The page reads comment_reported_idx in its order: only ties of the same moment
+    are sorted (by number), as at a million comments. Small tables here, so the planner
+    is told to avoid what a big one would make it avoid: reading all, sorting all."""
+    reported(one())
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE comments_comment; SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+
+    plan = paging.newest_first(Comment.objects.reported(), "reported_at")[:21].explain()
+
+    assert "Index Scan using comment_reported_idx" in plan
+    assert re.search(r"Presorted Key: (\w+\.)?reported_at\b", plan), plan
+
+
+def test_the_surge_banner_reads_its_partial_index():
+    """workspace_context's banner, on every workspace page: the threads in surge mode,
+    read from thread_surge_idx, not by a pass over every thread."""
+    article = make_article()
+    Thread.objects.bulk_create(
+        Thread(article=make_article(section=article.section)) for _ in range(3)
+    )
+    Thread.objects.create(article=article, surge_started_at=timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE comments_thread; SET LOCAL enable_seqscan = off")
+
+    plan = surging_threads()[:10].explain()
+
+    assert "thread_surge_idx" in plan and "Sort" not in plan
 
 
 @pytest.mark.parametrize(
@@ -1090,3 +1144,37 @@ def test_two_moderators_deciding_at_once_one_wins_and_the_other_is_told():
     assert list(ModerationEvent.objects.values_list("action", "actor__username")) == [
         ("remove", "amna")
     ]
+
+
+# The workspace's migration
+
+
+def test_the_workspace_migration_dates_earlier_reports_by_their_last(migrations):
+    """Comments reported before reported_at was kept take their last report's time: the
+    Reported queue's order, and its cards' versions."""
+    before, after = (
+        [("comments", "0010_comment_replied_to")],
+        [("comments", "0011_moderator_workspace")],
+    )
+    article = make_article()  # with today's models: see test_networks
+    executor = migrations
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    thread = old.get_model("comments", "Thread").objects.create(article_id=article.pk)
+    OldComment, OldReport = (
+        old.get_model("comments", "Comment"),
+        old.get_model("comments", "CommentReport"),
+    )
+    reported_twice = OldComment.objects.create(thread=thread, body="Reported.", report_count=2)
+    OldComment.objects.create(thread=thread, body="Never reported.")
+    last = timezone.now() - timedelta(hours=1)
+    for n, moment in enumerate([last - timedelta(days=1), last]):
+        OldReport.objects.create(
+            comment=reported_twice, reason="spam", reporter_key=f"ip:{n}", created_at=moment
+        )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+
+    reported_at = dict(Comment.objects.values_list("body", "reported_at"))
+    assert reported_at == {"Reported.": last, "Never reported.": None}
