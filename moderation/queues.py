@@ -347,7 +347,7 @@ def decide(request, comment_id):
         say(request, message)
         return redirect(back or "moderation:workspace")
     if changed is None:
-        context = {"message": message, "changed": False, "comment": None}
+        context = {"message": message, "comment": None}
         return render(request, "moderation/card_decided.html", context, status=400)
     queue = QUEUES.get(form.cleaned_data["queue"])
     (decided,) = with_form_state(
@@ -355,7 +355,6 @@ def decide(request, comment_id):
     )
     context = {
         "message": message,
-        "changed": changed,
         "comment": decided,
         # Whether the card stays where it is: a decided comment leaves a waiting queue.
         "stays": queue is not None and queue.comments().filter(pk=comment_id).exists(),

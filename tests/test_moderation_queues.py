@@ -392,7 +392,8 @@ def test_the_queue_page_costs_the_same_for_10_and_500_comments(
     def decision_in_place(number, following):
         comment = Comment.objects.pending().order_by("-created_at").first()
         response = in_place(client, comment, decision="approve", queue="pending")
-        assert 'data-changed="true" data-stays="false"' in response.content.decode()
+        assert 'data-stays="false"' in response.content.decode()
+        assert "Approved: the comment by" in page_text(response)
 
     assert_queries_do_not_grow(setup, first_page, next_page, budget=18)
     assert_queries_do_not_grow(setup, decision_in_place, budget=34)
@@ -1053,6 +1054,22 @@ def in_place(client, comment, **data):
     return client.post(decide_url(comment), data, headers={"X-Workspace": "card"})
 
 
+def test_only_the_queue_pages_load_the_workspace_script(client, moderator):
+    one(reader_key="reader:someone")
+    # Its address as the static files' storage writes it (hashed, or not).
+    script = re.compile(r'<script src="[^"]*/moderation/workspace[^"]*\.js"')
+
+    assert script.search(client.get(queue_url("unmoderated")).content.decode())
+    for address in (
+        "/moderation/dashboard/",
+        "/moderation/search/?q=Comment",
+        "/moderation/person/reader:someone/",
+    ):
+        response = client.get(address)
+        assert response.status_code == 200, address
+        assert not script.search(response.content.decode()), address
+
+
 def test_in_place_a_decided_card_leaves_a_waiting_queue(client, moderator):
     comment = one(status="pending", body="Fine words.")
 
@@ -1062,8 +1079,9 @@ def test_in_place_a_decided_card_leaves_a_waiting_queue(client, moderator):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'data-changed="true" data-stays="false"' in html
-    assert "Approved: the comment by Reader 0." in html
+    assert 'data-stays="false"' in html
+    assert "Approved: the comment by Reader 0." in page_text(response)
+    assert "Approved by mod" in page_text(response)
     # The new card's forms are whole: a CSRF token and where to go back.
     assert 'name="csrfmiddlewaretoken" value="' in html
     assert f'name="next" value="{queue_url("pending")}"' in html
@@ -1077,7 +1095,8 @@ def test_in_place_a_card_that_stays_comes_back_with_its_new_state(client, modera
     response = in_place(client, comment, decision="feature", queue="unmoderated")
 
     html = response.content.decode()
-    assert 'data-changed="true" data-stays="true"' in html
+    assert 'data-stays="true"' in html
+    assert "Made an Editors' pick: the comment by Reader 0." in page_text(response)
     assert "Editors' pick, chosen by mod" in page_text(response)
     assert 'value="unfeature"' in html
 
