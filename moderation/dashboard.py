@@ -403,12 +403,13 @@ def panels(week: Week, scope: Scope) -> list[Panel]:
             week,
             scope,
             slug="removed",
-            heading="Removed by moderators",
+            # Staff say "rejected" (the queues' word); readers are told "removed".
+            heading="Rejected by moderators",
             counts=week.removed,
-            one="comment removed",
-            many="comments removed",
-            summary=f"{_count(removed, 'comment', 'comments')} removed in 7 days",
-            column="Removed",
+            one="comment rejected",
+            many="comments rejected",
+            summary=f"{_count(removed, 'comment', 'comments')} rejected in 7 days",
+            column="Rejected",
         ),
         _daily_panel(
             week,

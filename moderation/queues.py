@@ -29,6 +29,7 @@ from moderation.cards import (
     card,
     for_cards,
     reason_options,
+    status_for_staff,
     with_card_details,
     with_form_state,
 )
@@ -271,7 +272,7 @@ def _on_comment(request, comment: Comment, form: DecisionForm) -> tuple[bool, st
             "after this card was shown: nothing changed."
         )
     comment.refresh_from_db(fields=["status"])
-    return False, f"Nothing changed: {_whose(comment)} is {comment.get_status_display().lower()}."
+    return False, f"Nothing changed: {_whose(comment)} is {status_for_staff(comment).lower()}."
 
 
 def _on_author(request, comment: Comment) -> tuple[bool | None, str]:

@@ -124,7 +124,7 @@ def test_the_week_is_counted_right_for_all_sections(moderator_client, newsroom):
     text = page_text(response)
     assert "11 comments in 7 days; busiest hour Tue 10 Mar, 20:00 (5)" in text
     assert "2 comments held in 7 days (18% of comments)" in text
-    assert "2 comments removed in 7 days" in text
+    assert "2 comments rejected in 7 days" in text
     assert "3 reports in 7 days" in text
     assert "Median 30 min over 3 decisions in 7 days" in text
     hours = svgs(response)["chart-hours"]

@@ -660,9 +660,21 @@ def test_rejecting_keeps_the_reason_its_author_is_told(client, moderator):
     assert (comment.status, comment.rejection_reason) == ("removed", "harassment")
     event = ModerationEvent.objects.get(comment=comment)
     assert (event.action, event.reason) == ("remove", RejectionReason.HARASSMENT.label)
-    page = page_text(client.get(queue_url("rejected")))
+    response = client.get(queue_url("rejected"))
+    page = page_text(response)
     assert "Rejected (Attacks another reader or person): the comment by Troll." in page
     assert "Rejected by mod" in page and ": Attacks another reader or person" in page
+    # Staff say "rejected" throughout; "removed" is the readers' word.
+    assert '<span class="card-status">Rejected</span>' in response.content.decode()
+    assert "Removed" not in page
+
+    client.post(
+        decide_url(comment),
+        {"decision": "reject", "rejection_reason": "spam", "seen": seen(comment)},
+    )
+    assert "Nothing changed: the comment by Troll is rejected." in page_text(
+        client.get(queue_url("rejected"))
+    )
 
 
 def test_restoring_a_rejected_comment_brings_it_back(client, moderator):
@@ -674,6 +686,9 @@ def test_restoring_a_rejected_comment_brings_it_back(client, moderator):
     comment.refresh_from_db()
     assert (comment.status, comment.rejection_reason) == ("visible", "")
     assert card_ids(client.get(queue_url("rejected"))) == []
+    # Its card says what was done last: a restore, not an approval.
+    text = page_text(client.get(queue_url("approved")))
+    assert "Restored by mod" in text and "Approved by" not in text
 
 
 def test_making_and_unmaking_an_editors_pick(client, moderator):
