@@ -148,6 +148,15 @@ class Thread(models.Model):
                 name="thread_closed_by_needs_closed_at",
             ),
         ]
+        indexes = [
+            # The threads in surge mode (the workspace's banner, on every page): a few
+            # among every story's thread.
+            models.Index(
+                fields=["-surge_started_at"],
+                condition=models.Q(surge_started_at__isnull=False),
+                name="thread_surge_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Comments on “{self.article}”"
@@ -368,7 +377,7 @@ class Comment(models.Model):
             # The moderators' queues (comments.models.CommentQuerySet, the moderation
             # app): each a small partial index, newest first, however many comments.
             models.Index(
-                fields=["-created_at"],
+                fields=["-reported_at"],
                 condition=models.Q(status="visible", report_count__gt=0),
                 name="comment_reported_idx",
             ),

@@ -13,10 +13,26 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.links import link
-from comments.models import Comment, CommentReport, RejectionReason, Sanction, WatchedWord
+from comments.models import (
+    Comment,
+    CommentReport,
+    ModerationEvent,
+    RejectionReason,
+    Sanction,
+    WatchedWord,
+)
 from comments.rules import LINK, TrackRecord, watched_words
+from moderation.decisions import DECISION_EVENTS, CardVersion
 
 REASONS = RejectionReason.choices
+
+# A comment's status as staff say it: readers are told a comment was removed, moderators
+# rejected it (the word of their queue, their button and their log).
+STATUS_FOR_STAFF = {**dict(Comment.Status.choices), Comment.Status.REMOVED: "Rejected"}
+
+
+def status_for_staff(comment: Comment) -> str:
+    return STATUS_FOR_STAFF.get(comment.status, comment.status)
 
 
 def for_cards(comments: QuerySet) -> QuerySet:
@@ -63,6 +79,21 @@ def _sanctions(comments: list[Comment]) -> dict[int, list[Sanction]]:
     return sanctions
 
 
+def _restored(comments: list[Comment]) -> set[int]:
+    """The comments whose last decision restored them (a visible comment's last decision
+    is an approval or a restore; its card says which)."""
+    decided = [c.pk for c in comments if c.decided_at and c.status == Comment.Status.VISIBLE]
+    if not decided:
+        return set()
+    last = (
+        ModerationEvent.objects.filter(comment__in=decided, action__in=DECISION_EVENTS)
+        .order_by("comment_id", "-created_at", "-pk")
+        .distinct("comment_id")
+        .values_list("comment_id", "action")
+    )
+    return {pk for pk, action in last if action == ModerationEvent.Action.RESTORE}
+
+
 def _people(comments: list[Comment]) -> None:
     """The accounts a card names (its author, who decided on it, picked it, closed its
     story's comments), set on their fields."""
@@ -80,8 +111,8 @@ def with_card_details(comments: list[Comment]) -> list[Comment]:
     """Each comment with what its card shows: the accounts it names, `answering` (the
     comment it answers, or None), `report_reasons`, `track_record` (None for a comment
     from nobody the site knows), `sanctions` in force on its account, `marked_body`,
-    `links`, and the addresses of its decisions and of the comment in its thread. Six
-    queries for any number of cards."""
+    `links`, `restored` (its last decision was a restore), and the addresses of its
+    decisions and of the comment in its thread. Seven queries for any number of cards."""
     if not comments:
         return comments
     _people(comments)
@@ -92,6 +123,7 @@ def with_card_details(comments: list[Comment]) -> list[Comment]:
     records = TrackRecord.of_many(comment.reader_key for comment in comments)
     sanctions = _sanctions(comments)
     watched = watched_words(WatchedWord.objects.values_list("word", flat=True))
+    restored = _restored(comments)
     for comment in comments:
         # Built without a reverse() apiece (articles.links): a page has many cards.
         comment.decide_url = link("moderation:decide", comment_id=comment.pk)
@@ -111,12 +143,13 @@ def with_card_details(comments: list[Comment]) -> list[Comment]:
         comment.sanctions = sanctions[comment.author_id] if comment.author_id else []
         comment.marked_body = marked(comment.body, watched)
         comment.links = len(LINK.findall(comment.body))
+        comment.restored = comment.pk in restored
     return comments
 
 
 def with_form_state(comments: list[Comment], *, queue: str, here: str) -> list[Comment]:
     """Each comment with `form_state`: the hidden fields each of its card's forms sends
-    (the time of the last decision the card shows, its queue, and the page to come back
+    (the version of the comment the card shows, its queue, and the page to come back
     to, at the next card: the one before, for the last)."""
     for index, comment in enumerate(comments):
         neighbour = comments[index + 1 : index + 2] or comments[max(index - 1, 0) : index]
@@ -125,7 +158,7 @@ def with_form_state(comments: list[Comment], *, queue: str, here: str) -> list[C
             '<input type="hidden" name="seen" value="{}">'
             '<input type="hidden" name="queue" value="{}">'
             '<input type="hidden" name="next" value="{}">',
-            comment.decided_at.isoformat() if comment.decided_at else "",
+            str(CardVersion.of(comment)),
             queue,
             back,
         )

@@ -33,6 +33,7 @@ from comments.models import Comment, CommentReport, ModerationEvent, Thread
 from comments.surge import SurgeThresholds
 from moderation import charts
 from moderation.access import moderator_required, workspace_context
+from moderation.forms import stories_for
 
 DAYS = 7
 # Surge switches drawn on the chart and listed under it: the newest, a page's worth.
@@ -67,6 +68,10 @@ class DashboardFilter(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": "There is no story with that number."},
     )
+
+    def __init__(self, data, *, user):
+        super().__init__(data)
+        self.fields["story"].queryset = stories_for(user, self.fields["story"].queryset)
 
 
 @dataclass(frozen=True)
@@ -398,12 +403,13 @@ def panels(week: Week, scope: Scope) -> list[Panel]:
             week,
             scope,
             slug="removed",
-            heading="Removed by moderators",
+            # Staff say "rejected" (the queues' word); readers are told "removed".
+            heading="Rejected by moderators",
             counts=week.removed,
-            one="comment removed",
-            many="comments removed",
-            summary=f"{_count(removed, 'comment', 'comments')} removed in 7 days",
-            column="Removed",
+            one="comment rejected",
+            many="comments rejected",
+            summary=f"{_count(removed, 'comment', 'comments')} rejected in 7 days",
+            column="Rejected",
         ),
         _daily_panel(
             week,
@@ -423,7 +429,7 @@ def panels(week: Week, scope: Scope) -> list[Panel]:
 @require_safe
 @moderator_required
 def dashboard(request):
-    form = DashboardFilter(request.GET)
+    form = DashboardFilter(request.GET, user=request.user)
     if not form.is_valid():
         context = workspace_context(request, "Dashboard", form=form)
         return render(request, "moderation/dashboard.html", context, status=400)

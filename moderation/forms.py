@@ -1,13 +1,11 @@
 """What the workspace's pages take: a queue's filters and page, a card's decision."""
 
-from datetime import datetime
-
 from django import forms
 from django.urls import reverse
 
 from articles.models import Article, Section
 from comments.models import RejectionReason
-from moderation.decisions import Decision
+from moderation.decisions import CardVersion, Decision
 from moderation.paging import Cursor
 from readers.forms import local_path
 
@@ -20,6 +18,12 @@ def workspace_path(value: str | None) -> str:
     "": a decision never sends its moderator anywhere else."""
     path = local_path(value)
     return path if path.startswith(reverse("moderation:workspace")) else ""
+
+
+def stories_for(user, stories):
+    """The `stories` a staff member may name in a filter: drafts and embargoed stories
+    only for those who may see them in the admin (their headlines are news too)."""
+    return stories if user.has_perm("articles.view_article") else stories.published()
 
 
 class QueueFilterForm(forms.Form):
@@ -45,6 +49,10 @@ class QueueFilterForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"max_length": PAGE_GONE},
     )
+
+    def __init__(self, data, *, user):
+        super().__init__(data)
+        self.fields["story"].queryset = stories_for(user, self.fields["story"].queryset)
 
     def clean_after(self) -> Cursor | None:
         text = self.cleaned_data["after"]
@@ -72,21 +80,19 @@ class DecisionForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "Choose one of the reasons: its author is told it."},
     )
-    # When the card's comment was last decided on, as it showed it ("" when undecided).
-    seen = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    # The card's comment as it showed it (CardVersion; "": never decided, edited or
+    # reported).
+    seen = forms.CharField(required=False, max_length=120, widget=forms.HiddenInput)
     # The queue the card is in, and the page to go back to.
     queue = forms.SlugField(required=False, max_length=20, widget=forms.HiddenInput)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def clean_seen(self) -> datetime | None:
+    def clean_seen(self) -> CardVersion:
         text = self.cleaned_data["seen"]
         if not text:
-            return None
-        try:
-            seen = datetime.fromisoformat(text)
-        except ValueError:
-            raise forms.ValidationError(STALE_CARD) from None
-        if seen.tzinfo is None:
+            return CardVersion()
+        seen = CardVersion.parse(text)
+        if seen is None:
             raise forms.ValidationError(STALE_CARD)
         return seen
 

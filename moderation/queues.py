@@ -29,6 +29,7 @@ from moderation.cards import (
     card,
     for_cards,
     reason_options,
+    status_for_staff,
     with_card_details,
     with_form_state,
 )
@@ -48,7 +49,8 @@ class Queue:
     slug: str
     name: str
     comments: Callable[[], CommentQuerySet]
-    # Newest first by this: when they were posted, decided on, or picked.
+    # Newest first by this (and its pages' key): when they were posted, last reported,
+    # decided on, or picked.
     newest_by: str
     empty: str
     # Comments waiting for a decision: counted in the tabs, and /moderation/ opens the
@@ -63,7 +65,8 @@ QUEUES = {
             "reported",
             "Reported",
             Comment.objects.reported,
-            "created_at",
+            # The newest report first: a comment reported again comes back to the top.
+            "reported_at",
             "No reported comment is waiting.",
             waiting=True,
         ),
@@ -171,7 +174,7 @@ def queue(request, queue):
     queue = QUEUES.get(queue)
     if queue is None:
         raise Http404("No such queue.")
-    form = QueueFilterForm(request.GET)
+    form = QueueFilterForm(request.GET, user=request.user)
     filters = form.filters()
     story, section = filters["story"], filters["section"]
     comments = for_cards(filtered(queue.comments(), story=story, section=section))
@@ -236,6 +239,12 @@ def _when(moment) -> str:
     return f"{timesince(moment)} ago"
 
 
+CHANGED_SINCE_SEEN = (
+    "This comment changed after its card was shown (edited by its author, or reported "
+    "again): look at it again."
+)
+
+
 def _on_comment(request, comment: Comment, form: DecisionForm) -> tuple[bool, str]:
     """A decision on the comment itself (its status, or a pick): whether it changed, and
     what its moderator is told."""
@@ -252,6 +261,8 @@ def _on_comment(request, comment: Comment, form: DecisionForm) -> tuple[bool, st
         if decision == Decision.REJECT:
             done += f" ({RejectionReason(form.cleaned_data['rejection_reason']).label})"
         return True, f"{done}: {_whose(comment)}."
+    if decided.changed_since_seen:
+        return False, CHANGED_SINCE_SEEN
     event = decided.overtaken_by
     if event is not None:
         who = "you" if event.actor_id == request.user.pk else (event.actor or "someone")
@@ -261,7 +272,7 @@ def _on_comment(request, comment: Comment, form: DecisionForm) -> tuple[bool, st
             "after this card was shown: nothing changed."
         )
     comment.refresh_from_db(fields=["status"])
-    return False, f"Nothing changed: {_whose(comment)} is {comment.get_status_display().lower()}."
+    return False, f"Nothing changed: {_whose(comment)} is {status_for_staff(comment).lower()}."
 
 
 def _on_author(request, comment: Comment) -> tuple[bool | None, str]:
@@ -337,7 +348,7 @@ def decide(request, comment_id):
         say(request, message)
         return redirect(back or "moderation:workspace")
     if changed is None:
-        context = {"message": message, "changed": False, "comment": None}
+        context = {"message": message, "comment": None}
         return render(request, "moderation/card_decided.html", context, status=400)
     queue = QUEUES.get(form.cleaned_data["queue"])
     (decided,) = with_form_state(
@@ -345,7 +356,6 @@ def decide(request, comment_id):
     )
     context = {
         "message": message,
-        "changed": changed,
         "comment": decided,
         # Whether the card stays where it is: a decided comment leaves a waiting queue.
         "stays": queue is not None and queue.comments().filter(pk=comment_id).exists(),

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from articles.models import Article
 from comments.models import Comment, Sanction
 from comments.services import comment_report
-from moderation.decisions import Decision, comment_decide
+from moderation.decisions import CardVersion, Decision, comment_decide
 from tests.factories import make_comments, make_reader, readers_comment
 from tests.test_browser_staff_2fa import code_now
 
@@ -156,7 +156,7 @@ def test_the_other_keys_and_a_colleague_deciding_first(demo_site, browser, artif
         comment_id=second.pk,
         decision=Decision.REJECT,
         actor=colleague,
-        seen=None,
+        seen=CardVersion.of(Comment.objects.get(pk=second.pk)),
         rejection_reason="abuse",
     )
     desk.keyboard.press("a")

@@ -14,6 +14,7 @@ from moderation import charts
 from moderation.dashboard import duration
 from tests.conftest import page_text
 from tests.factories import force_login_verified, make_article, make_section, make_staff
+from tests.test_moderation_queues import moderator_without_stories, unpublished_stories
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +124,7 @@ def test_the_week_is_counted_right_for_all_sections(moderator_client, newsroom):
     text = page_text(response)
     assert "11 comments in 7 days; busiest hour Tue 10 Mar, 20:00 (5)" in text
     assert "2 comments held in 7 days (18% of comments)" in text
-    assert "2 comments removed in 7 days" in text
+    assert "2 comments rejected in 7 days" in text
     assert "3 reports in 7 days" in text
     assert "Median 30 min over 3 decisions in 7 days" in text
     hours = svgs(response)["chart-hours"]
@@ -184,6 +185,25 @@ def test_the_last_days_busiest_stories_link_to_their_own_dashboards(moderator_cl
         page(response),
         re.S,
     )
+
+
+@pytest.mark.parametrize("story", [0, 1], ids=["draft", "embargoed"])
+def test_an_unpublished_story_is_no_story_to_staff_who_may_not_see_it(client, story):
+    unpublished = unpublished_stories()[story]
+    force_login_verified(client, moderator_without_stories())
+
+    response = client.get(URL, {"story": unpublished.pk})
+
+    assert response.status_code == 400
+    assert "There is no story with that number." in page_text(response)
+    assert unpublished.headline not in page_text(response)
+
+
+def test_an_unpublished_story_has_its_dashboard_for_staff_who_may_see_it(moderator_client):
+    for story in unpublished_stories():
+        response = moderator_client.get(URL, {"story": story.pk})
+        assert response.status_code == 200
+        assert f"Dashboard: {story.headline}" in page_text(response)
 
 
 @pytest.mark.parametrize(

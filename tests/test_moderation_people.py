@@ -164,7 +164,7 @@ def test_history_lists_every_comment_newest_first_with_status_reason_and_pick(cl
         "Oldest words.",
     ]
     assert "Not theirs." not in text
-    assert "Removed: Attacks another reader or person" in " ".join(text.split())
+    assert "Rejected: Attacks another reader or person" in " ".join(text.split())
     assert "Pending review" in text
     assert "Editors' pick" in text
     html = response.content.decode()

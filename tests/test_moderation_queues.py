@@ -1,15 +1,18 @@
 """The moderators' queues: which comments each holds, the cards, the decisions taken
 from a card (with and without the workspace's script), and who may do any of it."""
 
+import re
 import threading
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
-from django.db import transaction
+from django.contrib.auth.models import Permission, User
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.utils import timezone
 
+from articles.models import Article
 from comments.models import (
     Comment,
     CommentReport,
@@ -21,8 +24,9 @@ from comments.models import (
 )
 from comments.rules import TrackRecord
 from comments.services import comment_moderate, comment_report
-from moderation import queues
-from moderation.decisions import Decision, comment_decide
+from moderation import paging, queues
+from moderation.access import surging_threads
+from moderation.decisions import CardVersion, Decision, comment_decide
 from moderation.models import SectionAssignment
 from moderation.paging import Cursor
 from tests.conftest import page_text
@@ -70,13 +74,32 @@ def reported_one(article=None, readers: int = 1, **fields) -> Comment:
     return comment
 
 
+def moderator_without_stories(username: str = "nostories") -> User:
+    """Staff who may moderate comments but not see the newsroom's stories in the admin
+    (drafts, embargoes)."""
+    user = make_staff(username)
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="comments", codename="moderate_comment")
+    )
+    return user
+
+
+def unpublished_stories() -> list[Article]:
+    """A draft and an embargoed story, with headlines that are news."""
+    return [
+        make_article(headline="Minister resigns", status=Article.Status.DRAFT),
+        make_article(headline="Merger agreed", published_at=timezone.now() + timedelta(hours=2)),
+    ]
+
+
 def card_ids(response) -> list[int]:
     return [comment.pk for comment in response.context["cards"]]
 
 
 def seen(comment: Comment) -> str:
+    """The version of the comment its card shows now."""
     comment.refresh_from_db()
-    return comment.decided_at.isoformat() if comment.decided_at else ""
+    return str(CardVersion.of(comment))
 
 
 # Who may
@@ -369,7 +392,8 @@ def test_the_queue_page_costs_the_same_for_10_and_500_comments(
     def decision_in_place(number, following):
         comment = Comment.objects.pending().order_by("-created_at").first()
         response = in_place(client, comment, decision="approve", queue="pending")
-        assert 'data-changed="true" data-stays="false"' in response.content.decode()
+        assert 'data-stays="false"' in response.content.decode()
+        assert "Approved: the comment by" in page_text(response)
 
     assert_queries_do_not_grow(setup, first_page, next_page, budget=18)
     assert_queries_do_not_grow(setup, decision_in_place, budget=34)
@@ -448,6 +472,57 @@ def test_paging_through_a_queue_shows_each_comment_once(client, moderator, monke
     assert shown == [c.pk for c in reversed(legacy)] + [c.pk for c in reversed(decided)]
 
 
+def test_the_reported_queue_shows_the_newest_report_first_on_every_page(
+    client, moderator, monkeypatch
+):
+    monkeypatch.setattr(queues, "CARDS_PER_PAGE", 1)
+    oldest, middle, newest = make_comments(make_article(), 3)  # posted in that order
+    # Reported the other way round, then the middle one again, by another reader.
+    for n, comment in enumerate([newest, middle, oldest, middle]):
+        comment_report(
+            comment_id=comment.pk, reason="spam", reporter_key=f"reader:{n}", ip=f"10.6.0.{n}"
+        )
+
+    shown, address = [], queue_url("reported")
+    while address:
+        response = client.get(address)
+        shown += card_ids(response)
+        address = response.context["following"]
+
+    assert shown == [middle.pk, oldest.pk, newest.pk]
+
+
+def test_the_reported_queue_reads_its_partial_index():
+    """The page reads comment_reported_idx in its order: only ties of the same moment
+    are sorted (by number), as at a million comments. Small tables here, so the planner
+    is told to avoid what a big one would make it avoid: reading all, sorting all."""
+    reported(one())
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE comments_comment; SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+
+    plan = paging.newest_first(Comment.objects.reported(), "reported_at")[:21].explain()
+
+    assert "Index Scan using comment_reported_idx" in plan
+    assert re.search(r"Presorted Key: (\w+\.)?reported_at\b", plan), plan
+
+
+def test_the_surge_banner_reads_its_partial_index():
+    """workspace_context's banner, on every workspace page: the threads in surge mode,
+    read from thread_surge_idx, not by a pass over every thread."""
+    article = make_article()
+    Thread.objects.bulk_create(
+        Thread(article=make_article(section=article.section)) for _ in range(3)
+    )
+    Thread.objects.create(article=article, surge_started_at=timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE comments_thread; SET LOCAL enable_seqscan = off")
+
+    plan = surging_threads()[:10].explain()
+
+    assert "thread_surge_idx" in plan and "Sort" not in plan
+
+
 @pytest.mark.parametrize(
     "query, message",
     [
@@ -482,6 +557,27 @@ def test_a_story_filter_shows_that_storys_comments_only(client, moderator):
     tabs = {tab["queue"].slug: tab for tab in response.context["tabs"]}
     assert tabs["pending"]["count"] == "1"
     assert tabs["reported"]["url"] == f"{queue_url('reported')}?story={surging.pk}"
+
+
+@pytest.mark.parametrize("story", [0, 1], ids=["draft", "embargoed"])
+def test_a_story_filter_never_names_an_unpublished_story_to_staff_who_may_not_see_it(client, story):
+    unpublished = unpublished_stories()[story]
+    force_login_verified(client, moderator_without_stories())
+
+    response = client.get(f"{queue_url('pending')}?story={unpublished.pk}")
+
+    assert response.status_code == 200
+    assert "No such story: showing comments on every story." in page_text(response)
+    assert unpublished.headline not in page_text(response)
+    assert response.context["story"] is None
+
+
+def test_a_story_filter_names_an_unpublished_story_to_staff_who_may_see_it(client, moderator):
+    draft, embargoed = unpublished_stories()
+
+    for story in (draft, embargoed):
+        response = client.get(f"{queue_url('pending')}?story={story.pk}")
+        assert f"Only comments on {story.headline}." in page_text(response)
 
 
 def test_a_section_filter_shows_that_sections_comments_only(client, moderator):
@@ -564,9 +660,21 @@ def test_rejecting_keeps_the_reason_its_author_is_told(client, moderator):
     assert (comment.status, comment.rejection_reason) == ("removed", "harassment")
     event = ModerationEvent.objects.get(comment=comment)
     assert (event.action, event.reason) == ("remove", RejectionReason.HARASSMENT.label)
-    page = page_text(client.get(queue_url("rejected")))
+    response = client.get(queue_url("rejected"))
+    page = page_text(response)
     assert "Rejected (Attacks another reader or person): the comment by Troll." in page
     assert "Rejected by mod" in page and ": Attacks another reader or person" in page
+    # Staff say "rejected" throughout; "removed" is the readers' word.
+    assert '<span class="card-status">Rejected</span>' in response.content.decode()
+    assert "Removed" not in page
+
+    client.post(
+        decide_url(comment),
+        {"decision": "reject", "rejection_reason": "spam", "seen": seen(comment)},
+    )
+    assert "Nothing changed: the comment by Troll is rejected." in page_text(
+        client.get(queue_url("rejected"))
+    )
 
 
 def test_restoring_a_rejected_comment_brings_it_back(client, moderator):
@@ -578,6 +686,9 @@ def test_restoring_a_rejected_comment_brings_it_back(client, moderator):
     comment.refresh_from_db()
     assert (comment.status, comment.rejection_reason) == ("visible", "")
     assert card_ids(client.get(queue_url("rejected"))) == []
+    # Its card says what was done last: a restore, not an approval.
+    text = page_text(client.get(queue_url("approved")))
+    assert "Restored by mod" in text and "Approved by" not in text
 
 
 def test_making_and_unmaking_an_editors_pick(client, moderator):
@@ -614,7 +725,7 @@ def test_the_second_moderator_is_told_who_decided_first_and_changes_nothing(clie
         comment_id=comment.pk,
         decision=Decision.REJECT,
         actor=first,
-        seen=None,
+        seen=CardVersion.of(comment),
         rejection_reason="spam",
     )
 
@@ -629,6 +740,114 @@ def test_the_second_moderator_is_told_who_decided_first_and_changes_nothing(clie
     text = page_text(client.get(queue_url("reported"))).replace("\xa0", " ")
     assert "Amna rejected the comment by Reader 0 (Spam or advertising) 0 minutes ago" in text
     assert "after this card was shown: nothing changed." in text
+
+
+CHANGED = (
+    "This comment changed after its card was shown (edited by its author, or reported "
+    "again): look at it again."
+)
+
+
+def test_approving_a_card_shown_before_its_author_edited_it_changes_nothing(client, moderator):
+    comment = one(status="pending", body="Harmless words.")
+    shown = seen(comment)
+    # Its author edits it while the card is on screen.
+    Comment.objects.filter(pk=comment.pk).update(
+        body="Buy pills at spam.example", edited_at=timezone.now()
+    )
+
+    client.post(
+        decide_url(comment),
+        {"decision": "approve", "seen": shown, "next": queue_url("pending")},
+    )
+
+    comment.refresh_from_db()
+    assert (comment.status, comment.decided_at) == ("pending", None)
+    assert not ModerationEvent.objects.exists()
+    assert CHANGED in page_text(client.get(queue_url("pending")))
+
+
+def test_approving_a_card_shown_before_a_new_report_keeps_the_report(client, moderator):
+    comment = reported_one()
+    shown = seen(comment)
+    comment_report(comment_id=comment.pk, reason="spam", reporter_key="reader:new", ip="10.5.0.1")
+
+    client.post(
+        decide_url(comment),
+        {"decision": "approve", "seen": shown, "next": queue_url("reported")},
+    )
+
+    comment.refresh_from_db()
+    assert comment.decided_at is None
+    assert not ModerationEvent.objects.filter(action="approve").exists()
+    response = client.get(queue_url("reported"))
+    assert card_ids(response) == [comment.pk]
+    assert CHANGED in page_text(response)
+
+
+def test_a_card_shown_before_an_edit_and_another_decision_names_the_decision(client, moderator):
+    comment = one(status="pending")
+    shown = seen(comment)
+    first = make_staff("amna", "Moderators")
+    comment_decide(
+        comment_id=comment.pk, decision=Decision.APPROVE, actor=first, seen=CardVersion.of(comment)
+    )
+    Comment.objects.filter(pk=comment.pk).update(edited_at=timezone.now())
+
+    client.post(
+        decide_url(comment),
+        {
+            "decision": "reject",
+            "rejection_reason": "spam",
+            "seen": shown,
+            "next": queue_url("pending"),
+        },
+    )
+
+    comment.refresh_from_db()
+    assert (comment.status, comment.decided_by) == ("visible", first)
+    text = page_text(client.get(queue_url("pending")))
+    assert "Amna approved the comment by Reader 0" in text and CHANGED not in text
+
+
+def test_in_place_a_card_shown_before_an_edit_comes_back_as_it_is_now(client, moderator):
+    comment = one(status="pending", body="Harmless words.")
+    shown = seen(comment)
+    Comment.objects.filter(pk=comment.pk).update(
+        body="Buy pills at spam.example", edited_at=timezone.now()
+    )
+
+    response = in_place(client, comment, decision="approve", seen=shown, queue="pending")
+
+    assert response.status_code == 200
+    assert CHANGED in page_text(response)
+    assert "Buy pills at spam.example" in page_text(response)
+    # Its forms now carry the version it shows: deciding again from it works.
+    fresh = seen(comment)
+    assert f'name="seen" value="{fresh}"' in response.content.decode()
+    in_place(client, comment, decision="approve", seen=fresh, queue="pending")
+    comment.refresh_from_db()
+    assert (comment.status, comment.decided_by) == ("visible", moderator)
+
+
+def test_a_pick_from_a_card_shown_before_an_edit_is_made(client, moderator):
+    comment = one()
+    shown = seen(comment)
+    Comment.objects.filter(pk=comment.pk).update(edited_at=timezone.now())
+
+    client.post(decide_url(comment), {"decision": "feature", "seen": shown})
+
+    comment.refresh_from_db()
+    assert comment.featured_by == moderator
+
+
+def test_a_card_version_is_written_and_read_back():
+    moment = timezone.now()
+    version = CardVersion(decided_at=moment, reported_at=moment - timedelta(hours=1))
+
+    assert str(version).count("/") == 2 and "/-/" in str(version)
+    assert CardVersion.parse(str(version)) == version
+    assert CardVersion.parse(str(CardVersion())) == CardVersion()
 
 
 def test_a_decision_sent_twice_is_made_once(client, moderator):
@@ -652,6 +871,12 @@ def test_a_decision_sent_twice_is_made_once(client, moderator):
         ({"decision": "reject", "rejection_reason": "ugly"}, "Choose one of the reasons"),
         ({"decision": "approve", "seen": "yesterday"}, "This card is out of date"),
         ({"decision": "approve", "seen": "2026-01-01T10:00:00"}, "This card is out of date"),
+        # A card from before versions named edits and reports.
+        ({"decision": "approve", "seen": "2026-01-01T10:00:00+00:00"}, "This card is out of date"),
+        ({"decision": "approve", "seen": "-/-"}, "This card is out of date"),
+        ({"decision": "approve", "seen": "-/-/-/-"}, "This card is out of date"),
+        ({"decision": "approve", "seen": "-/2026-01-01T10:00:00/-"}, "This card is out of date"),
+        ({"decision": "approve", "seen": "-/tomorrow/-"}, "This card is out of date"),
         ({"decision": "approve", "seen": "x" * 5000}, "Ensure this value has at most"),
     ],
 )
@@ -844,6 +1069,22 @@ def in_place(client, comment, **data):
     return client.post(decide_url(comment), data, headers={"X-Workspace": "card"})
 
 
+def test_only_the_queue_pages_load_the_workspace_script(client, moderator):
+    one(reader_key="reader:someone")
+    # Its address as the static files' storage writes it (hashed, or not).
+    script = re.compile(r'<script src="[^"]*/moderation/workspace[^"]*\.js"')
+
+    assert script.search(client.get(queue_url("unmoderated")).content.decode())
+    for address in (
+        "/moderation/dashboard/",
+        "/moderation/search/?q=Comment",
+        "/moderation/person/reader:someone/",
+    ):
+        response = client.get(address)
+        assert response.status_code == 200, address
+        assert not script.search(response.content.decode()), address
+
+
 def test_in_place_a_decided_card_leaves_a_waiting_queue(client, moderator):
     comment = one(status="pending", body="Fine words.")
 
@@ -853,8 +1094,9 @@ def test_in_place_a_decided_card_leaves_a_waiting_queue(client, moderator):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'data-changed="true" data-stays="false"' in html
-    assert "Approved: the comment by Reader 0." in html
+    assert 'data-stays="false"' in html
+    assert "Approved: the comment by Reader 0." in page_text(response)
+    assert "Approved by mod" in page_text(response)
     # The new card's forms are whole: a CSRF token and where to go back.
     assert 'name="csrfmiddlewaretoken" value="' in html
     assert f'name="next" value="{queue_url("pending")}"' in html
@@ -868,7 +1110,8 @@ def test_in_place_a_card_that_stays_comes_back_with_its_new_state(client, modera
     response = in_place(client, comment, decision="feature", queue="unmoderated")
 
     html = response.content.decode()
-    assert 'data-changed="true" data-stays="true"' in html
+    assert 'data-stays="true"' in html
+    assert "Made an Editors' pick: the comment by Reader 0." in page_text(response)
     assert "Editors' pick, chosen by mod" in page_text(response)
     assert 'value="unfeature"' in html
 
@@ -902,7 +1145,7 @@ def test_two_moderators_deciding_at_once_one_wins_and_the_other_is_told():
                 comment_id=comment.pk,
                 decision=Decision.REJECT,
                 actor=amna,
-                seen=None,
+                seen=CardVersion(),
                 rejection_reason="spam",
             )
             holding.set()
@@ -912,7 +1155,7 @@ def test_two_moderators_deciding_at_once_one_wins_and_the_other_is_told():
     first = Backend(slow_rejection)
     second = Backend(
         lambda: comment_decide(
-            comment_id=comment.pk, decision=Decision.APPROVE, actor=bilal, seen=None
+            comment_id=comment.pk, decision=Decision.APPROVE, actor=bilal, seen=CardVersion()
         )
     )
     try:
@@ -935,3 +1178,37 @@ def test_two_moderators_deciding_at_once_one_wins_and_the_other_is_told():
     assert list(ModerationEvent.objects.values_list("action", "actor__username")) == [
         ("remove", "amna")
     ]
+
+
+# The workspace's migration
+
+
+def test_the_workspace_migration_dates_earlier_reports_by_their_last(migrations):
+    """Comments reported before reported_at was kept take their last report's time: the
+    Reported queue's order, and its cards' versions."""
+    before, after = (
+        [("comments", "0010_comment_replied_to")],
+        [("comments", "0011_moderator_workspace")],
+    )
+    article = make_article()  # with today's models: see test_networks
+    executor = migrations
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    thread = old.get_model("comments", "Thread").objects.create(article_id=article.pk)
+    OldComment, OldReport = (
+        old.get_model("comments", "Comment"),
+        old.get_model("comments", "CommentReport"),
+    )
+    reported_twice = OldComment.objects.create(thread=thread, body="Reported.", report_count=2)
+    OldComment.objects.create(thread=thread, body="Never reported.")
+    last = timezone.now() - timedelta(hours=1)
+    for n, moment in enumerate([last - timedelta(days=1), last]):
+        OldReport.objects.create(
+            comment=reported_twice, reason="spam", reporter_key=f"ip:{n}", created_at=moment
+        )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+
+    reported_at = dict(Comment.objects.values_list("body", "reported_at"))
+    assert reported_at == {"Reported.": last, "Never reported.": None}

@@ -18,6 +18,17 @@ FROM (
 WHERE c.id = e.comment_id
 """
 
+# Comments reported before this migration: the time of their last report (the Reported
+# queue's order).
+BACKFILL_REPORTS = """
+UPDATE comments_comment AS c
+SET reported_at = r.last
+FROM (
+    SELECT comment_id, MAX(created_at) AS last FROM comments_commentreport GROUP BY comment_id
+) AS r
+WHERE c.id = r.comment_id AND c.reported_at IS NULL
+"""
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -179,7 +190,7 @@ class Migration(migrations.Migration):
             model_name="comment",
             index=models.Index(
                 condition=models.Q(("report_count__gt", 0), ("status", "visible")),
-                fields=["-created_at"],
+                fields=["-reported_at"],
                 name="comment_reported_idx",
             ),
         ),
@@ -224,8 +235,17 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddIndex(
+            model_name="thread",
+            index=models.Index(
+                condition=models.Q(("surge_started_at__isnull", False)),
+                fields=["-surge_started_at"],
+                name="thread_surge_idx",
+            ),
+        ),
+        migrations.AddIndex(
             model_name="moderationevent",
             index=models.Index(fields=["-created_at"], name="event_created_idx"),
         ),
         migrations.RunSQL(BACKFILL_DECISIONS, migrations.RunSQL.noop),
+        migrations.RunSQL(BACKFILL_REPORTS, migrations.RunSQL.noop),
     ]
