@@ -147,6 +147,15 @@ def in_parts(comments: CommentQuerySet, mine: list[int]) -> list[tuple[str, Comm
     return [("mine", comments.filter(**in_mine)), ("rest", comments.exclude(**in_mine))]
 
 
+def card_permissions(user) -> dict:
+    """What a moderator's cards offer beyond decisions on the comment: asked once a page,
+    not once a card (and asked again by the server when they are used)."""
+    return {
+        "may_sanction": user.has_perm("comments.add_sanction"),
+        "may_close": user.has_perm("comments.close_thread"),
+    }
+
+
 def queue_tabs(kept: dict, *, story, section) -> list[dict]:
     """Every queue, with the page's filters; the waiting ones with how many wait."""
     waiting = [each for each in QUEUES.values() if each.waiting]
@@ -211,6 +220,7 @@ def queue(request, queue):
             story=story,
             reasons=REASONS,
             reason_options=reason_options(),
+            **card_permissions(request.user),
         ),
     )
 
@@ -360,5 +370,6 @@ def decide(request, comment_id):
         # Whether the card stays where it is: a decided comment leaves a waiting queue.
         "stays": queue is not None and queue.comments().filter(pk=comment_id).exists(),
         "reason_options": reason_options(),
+        **card_permissions(request.user),
     }
     return render(request, "moderation/card_decided.html", context)

@@ -33,6 +33,9 @@ TAG_LENGTH = 20  # hex digits: 80 bits, far beyond guessing one comment at a tim
 
 Filler = Callable[[HttpRequest, int | None], str]
 _fillers: dict[str, Filler] = {}
+# Placeholders whose value is the same wherever it occurs in one response: filled once
+# (a staff page with a form on each of its twenty cards masks one CSRF token, not sixty).
+_once_per_response: set[str] = set()
 
 
 def _tag(secret: str) -> str:
@@ -55,11 +58,16 @@ def _current() -> tuple[str, list[bytes], re.Pattern]:
     return _protocol(settings.SECRET_KEY, tuple(getattr(settings, "SECRET_KEY_FALLBACKS", ())))
 
 
-def register(name: str, filler: Filler) -> None:
-    """`filler(request, number)` returns the text that replaces the placeholder."""
+def register(name: str, filler: Filler, *, once_per_response: bool = False) -> None:
+    """`filler(request, number)` returns the text that replaces the placeholder;
+    `once_per_response`: every occurrence in one response gets the first's text."""
     if not NAME.fullmatch(name):
         raise ValueError(f"Not a placeholder name: {name!r}")
     _fillers[name] = filler
+    if once_per_response:
+        _once_per_response.add(name)
+    else:
+        _once_per_response.discard(name)
 
 
 def placeholder(name: str, number: int | None = None) -> str:
@@ -84,11 +92,18 @@ def has_placeholders(content: bytes) -> bool:
 
 
 def fill(request: HttpRequest, html: str) -> str:
+    given: dict[tuple[str, str | None], str] = {}
+
     def filled(match: re.Match) -> str:
-        filler = _fillers.get(match.group(1))
+        name, number = match.group(1), match.group(2)
+        filler = _fillers.get(name)
         if filler is None:
             return match.group(0)
-        number = match.group(2)
-        return filler(request, int(number) if number is not None else None)
+        if (name, number) in given:
+            return given[name, number]
+        text = filler(request, int(number) if number is not None else None)
+        if name in _once_per_response:
+            given[name, number] = text
+        return text
 
     return _current()[2].sub(filled, html)

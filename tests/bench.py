@@ -3,7 +3,8 @@
 Measures a static file (the ceiling: whitenoise through the same gunicorn), the seed
 story, a 2,000-comment story, home, a section, search for a common word (and its p99
 at one connection), a conditional GET answered 304, the open-thread story for a stranger
-and for a signed-in reader, and posting comments (top level, a reply to a guest's
+and for a signed-in reader, the moderators' Reported and Pending queues at one connection,
+and posting comments (top level, a reply to a guest's
 comment, and a reply that notifies the reader it answers); then the seed story and home
 again with the page cache off. Prints requests/s, p50/p99 latency, errors, each page's
 ratio to the static file, the two ratios issue 13 asks of (signed-in to anonymous
@@ -136,6 +137,15 @@ def bench_reader():
     return reader, parents[False], parents[True]
 
 
+def bench_moderator():
+    """A moderator of the benchmark's own (made once): the queues are staff pages."""
+    from django.contrib.auth.models import Group, User
+
+    moderator, _ = User.objects.get_or_create(username="bench-moderator", is_staff=True)
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    return moderator
+
+
 def session_of(user) -> str:
     """A session cookie signing `user` in, as a sign-in by link leaves it."""
     from importlib import import_module
@@ -230,6 +240,13 @@ def main() -> None:
         rows.append(("open story, anonymous", wrk(base + OPEN_STORY)))
         signed_in = [f"Cookie: {session_of(reader.user)}"]
         rows.append(("open story, signed-in reader", wrk(base + OPEN_STORY, headers=signed_in)))
+        # The moderators' queues at one connection (issue 14: p99 within 50 ms).
+        moderator = [f"Cookie: {session_of(bench_moderator())}"]
+        for queue in ("reported", "pending"):
+            url = f"{base}/moderation/queue/{queue}/"
+            rows.append(
+                (f"{queue} queue, 1 connection", wrk(url, connections="1", headers=moderator))
+            )
         rows.append(("post a comment", wrk(base + "/", script=posting_script(base))))
         replies = posting_script(base, guest_comment.pk)
         rows.append(("reply, notifies nobody", wrk(base + "/", script=replies)))
