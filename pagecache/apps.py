@@ -14,6 +14,4 @@ class PageCacheConfig(AppConfig):
         # The CSRF token is each visitor's own: the one hole every app's forms need. One
         # masked token serves every form of a response (Django masks it per response
         # against BREACH; the forms of one response gain nothing from differing).
-        placeholders.register(
-            "csrf", lambda request, _: get_token(request), once_per_response=True
-        )
+        placeholders.register("csrf", lambda request, _: get_token(request), once_per_response=True)
