@@ -377,6 +377,23 @@ def test_every_visitor_gets_their_own_csrf_token_and_a_fresh_form_token(client):
     assert Comment.objects.count() == 2
 
 
+def test_one_masked_csrf_token_fills_every_form_of_a_response_and_each_response_masks_anew():
+    story = make_article()
+    make_comments(story, 3)  # a report form under each
+    visitor = Client(enforce_csrf_checks=True)
+
+    pages = [visitor.get(story.get_absolute_url()).content.decode() for _ in range(2)]
+
+    first, second = (CSRF_INPUT.findall(html) for html in pages)
+    assert len(first) >= 4 and len(set(first)) == 1
+    assert len(set(second)) == 1 and first[0] != second[0]
+    # Either mask is the visitor's one secret: both are accepted.
+    for token in (first[0], second[0]):
+        data = comment_form_data(story, body=f"Sent with {token[:6]}.")
+        data["csrfmiddlewaretoken"] = token
+        assert visitor.post(f"/comments/post/{story.pk}/", data).status_code == 302
+
+
 def test_page_with_a_comment_form_is_private_and_others_are_shared(client):
     open_story = make_article()
     closed_story = make_article()
