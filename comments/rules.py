@@ -165,20 +165,13 @@ class TrackRecord:
 
     @staticmethod
     def _counts() -> dict:
-        events = ModerationEvent.objects.filter(comment=OuterRef("pk"), actor__isnull=False)
-        approved = Q(status=Comment.Status.VISIBLE) & Q(
-            Exists(
-                events.filter(
-                    action__in=[ModerationEvent.Action.APPROVE, ModerationEvent.Action.RESTORE]
-                )
-            )
-        )
-        # Removed by a moderator, or taken back by its author while reports hid it (a
-        # removal dodged is a removal).
-        rejected = (
-            Q(status=Comment.Status.REMOVED)
-            & Q(Exists(events.filter(action=ModerationEvent.Action.REMOVE)))
-        ) | (
+        # A moderator's last decision is on the comment (`decided_by`, kept by
+        # comment_moderate; the log has the same in its events): visible with one is
+        # approved or restored, removed with one is rejected, counted without reading
+        # the log. Only a deletion needs the log: taken back by its author while reports
+        # hid it (a removal dodged is a removal).
+        approved = Q(status=Comment.Status.VISIBLE, decided_by__isnull=False)
+        rejected = Q(status=Comment.Status.REMOVED, decided_by__isnull=False) | (
             Q(status=Comment.Status.DELETED)
             & Q(
                 Exists(
