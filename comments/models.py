@@ -310,8 +310,9 @@ class Comment(models.Model):
     # address itself.
     network = models.CharField("Network", max_length=43, blank=True, editable=False)
     # Who sent it, as the site knows them: "reader:<id>" from the signed reader cookie,
-    # "user:<pk>" when signed in. A moderator's approval is recorded against it (the
-    # audit entry on this comment): that reader's next comments skip pre-moderation.
+    # "user:<pk>" when signed in. A moderator's approval counts for it (`decided_by` on
+    # this comment, comments.rules.TrackRecord): that reader's next comments skip
+    # pre-moderation.
     reader_key = models.CharField("Reader", max_length=100, blank=True, editable=False)
     # The last moderator's decision on it (approve, reject, restore), with who and when:
     # the queues (an approved comment leaves Unmoderated and Reported), the second of two

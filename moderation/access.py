@@ -12,26 +12,26 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 MODERATE = "comments.moderate_comment"
+# What a card offers beyond decisions on the comment, each its own permission.
+SANCTION = "comments.add_sanction"
+CLOSE = "comments.close_thread"
 
 
-def moderator_required(view=None, *, permission: str = MODERATE):
+def moderator_required(view):
     """Staff pages of the workspace: the admin's sign-in for strangers, 403 for staff
-    without the permission, and never kept by any cache."""
+    without the moderators' permission, and never kept by any cache."""
 
-    def decorate(view):
-        @wraps(view)
-        def checked(request, *args, **kwargs):
-            if not admin.site.has_permission(request):
-                return redirect_to_login(
-                    request.get_full_path(), reverse("admin:login"), REDIRECT_FIELD_NAME
-                )
-            if not request.user.has_perm(permission):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if not admin.site.has_permission(request):
+            return redirect_to_login(
+                request.get_full_path(), reverse("admin:login"), REDIRECT_FIELD_NAME
+            )
+        if not request.user.has_perm(MODERATE):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
 
-        return never_cache(checked)
-
-    return decorate(view) if view is not None else decorate
+    return never_cache(checked)
 
 
 def workspace_context(request, title: str, **extra) -> dict:

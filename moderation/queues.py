@@ -23,7 +23,7 @@ from comments.admin import SanctionForm
 from comments.forms import CloseThreadForm
 from comments.models import Comment, CommentQuerySet, ModerationEvent, RejectionReason, Thread
 from comments.services import thread_close
-from moderation.access import moderator_required, workspace_context
+from moderation.access import CLOSE, SANCTION, moderator_required, workspace_context
 from moderation.cards import (
     REASONS,
     card,
@@ -151,8 +151,8 @@ def card_permissions(user) -> dict:
     """What a moderator's cards offer beyond decisions on the comment: asked once a page,
     not once a card (and asked again by the server when they are used)."""
     return {
-        "may_sanction": user.has_perm("comments.add_sanction"),
-        "may_close": user.has_perm("comments.close_thread"),
+        "may_sanction": user.has_perm(SANCTION),
+        "may_close": user.has_perm(CLOSE),
     }
 
 
@@ -288,7 +288,7 @@ def _on_comment(request, comment: Comment, form: DecisionForm) -> tuple[bool, st
 def _on_author(request, comment: Comment) -> tuple[bool | None, str]:
     """A sanction on the comment's author's account, as comments.admin.SanctionForm takes
     it (None: refused, and why)."""
-    if not request.user.has_perm("comments.add_sanction"):
+    if not request.user.has_perm(SANCTION):
         raise PermissionDenied
     if comment.author_id is None:
         return None, "A guest wrote this comment: there is no account to sanction."
@@ -313,7 +313,7 @@ def _on_author(request, comment: Comment) -> tuple[bool | None, str]:
 
 def _on_thread(request, comment: Comment) -> tuple[bool | None, str]:
     """Closing the comment's story's comments (None: refused, and why)."""
-    if not request.user.has_perm("comments.close_thread"):
+    if not request.user.has_perm(CLOSE):
         raise PermissionDenied
     form = CloseThreadForm(request.POST)
     if not form.is_valid():
