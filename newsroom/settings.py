@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "moderation",
     "notifications",
     "staff",
+    "imports",
     "demo",
 ]
 

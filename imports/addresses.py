@@ -1,0 +1,34 @@
+"""Old addresses, one spelling each: how an imported story's old permalink is stored and
+how a request is looked up, so that both sides agree."""
+
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+# The query parameters that name a post on a WordPress site (`/?p=123`); every other
+# parameter (tracking, `replytocom`, …) is left out of the address.
+NAMING_PARAMETERS = ("p", "page_id")
+MAX_LENGTH = 1000
+
+
+def old_address(url: str) -> str | None:
+    """The path (without its trailing slash) and the naming query parameters of `url`,
+    absolute or not; None for what names nothing we could answer (an empty path and no
+    naming parameter, or an address too long to be one)."""
+    parts = urlsplit(url.strip())
+    path = unquote(parts.path or "/")
+    if not path.startswith("/"):
+        path = "/" + path
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    naming = [
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=False)
+        if name in NAMING_PARAMETERS and value.isdigit()
+    ]
+    address = path + (f"?{urlencode(sorted(naming))}" if naming else "")
+    if address == "/" or len(address) > MAX_LENGTH:
+        return None
+    return address
+
+
+def request_address(request) -> str | None:
+    return old_address(request.get_full_path())
