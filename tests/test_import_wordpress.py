@@ -1,0 +1,507 @@
+"""import_wordpress: the WXR reader (imports.wordpress), WordPress bodies
+(imports.bodies) and the command, end to end."""
+
+import gzip
+from datetime import UTC, datetime
+from pathlib import Path
+from xml.etree.ElementTree import ParseError
+
+import pytest
+from defusedxml import DefusedXmlException
+from django.utils import timezone
+
+from articles.html import sanitize_body
+from imports.bodies import plain_text, wordpress_body
+from imports.report import Report
+from imports.wordpress import HOLD_LIMIT, NotWxr, read_wxr
+
+SAMPLES = Path(__file__).parent / "samples"
+SAMPLE = SAMPLES / "wordpress.xml"
+
+
+def wxr(
+    tmp_path,
+    items: str,
+    *,
+    namespace: str = "http://wordpress.org/export/1.2/",
+    version: str = "1.2",
+    header: str = "",
+    name: str = "export.xml",
+) -> Path:
+    """A small WXR file of these items."""
+    excerpt = namespace + "excerpt/"
+    text = f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:excerpt="{excerpt}" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="{namespace}">
+<channel>
+<title>Test site</title>
+<link>https://old.example</link>
+<wp:wxr_version>{version}</wp:wxr_version>
+{header}
+{items}
+</channel>
+</rss>
+"""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def post(
+    post_id: int = 1,
+    *,
+    title: str = "A story",
+    content: str = "Words.",
+    status: str = "publish",
+    post_type: str = "post",
+    date_gmt: str = "2024-01-02 03:04:05",
+    date: str = "2024-01-02 08:04:05",
+    extra: str = "",
+) -> str:
+    return f"""<item>
+<title>{title}</title>
+<link>https://old.example/{post_id}/a-story/</link>
+<guid isPermaLink="false">https://old.example/?p={post_id}</guid>
+<content:encoded><![CDATA[{content}]]></content:encoded>
+<wp:post_id>{post_id}</wp:post_id>
+<wp:post_date>{date}</wp:post_date>
+<wp:post_date_gmt>{date_gmt}</wp:post_date_gmt>
+<wp:post_name>story-{post_id}</wp:post_name>
+<wp:status>{status}</wp:status>
+<wp:post_type>{post_type}</wp:post_type>
+{extra}
+</item>"""
+
+
+def comment(
+    comment_id: int,
+    *,
+    parent: int = 0,
+    content: str = "A comment.",
+    approved: str = "1",
+    kind: str = "comment",
+    date_gmt: str = "2024-01-03 00:00:00",
+) -> str:
+    return f"""<wp:comment>
+<wp:comment_id>{comment_id}</wp:comment_id>
+<wp:comment_author>Reader {comment_id}</wp:comment_author>
+<wp:comment_author_email>r{comment_id}@example.org</wp:comment_author_email>
+<wp:comment_author_IP>192.0.2.{comment_id % 250}</wp:comment_author_IP>
+<wp:comment_date>2024-01-03 05:00:00</wp:comment_date>
+<wp:comment_date_gmt>{date_gmt}</wp:comment_date_gmt>
+<wp:comment_content><![CDATA[{content}]]></wp:comment_content>
+<wp:comment_approved>{approved}</wp:comment_approved>
+<wp:comment_type>{kind}</wp:comment_type>
+<wp:comment_parent>{parent}</wp:comment_parent>
+</wp:comment>"""
+
+
+def attachment(post_id: int, url: str) -> str:
+    return f"""<item><title>photo</title>
+<wp:post_id>{post_id}</wp:post_id><wp:status>inherit</wp:status>
+<wp:post_type>attachment</wp:post_type>
+<wp:attachment_url>{url}</wp:attachment_url></item>"""
+
+
+def thumbnail(attachment_id: int) -> str:
+    return (
+        "<wp:postmeta><wp:meta_key>_thumbnail_id</wp:meta_key>"
+        f"<wp:meta_value>{attachment_id}</wp:meta_value></wp:postmeta>"
+    )
+
+
+def read(path, report=None, **options):
+    report = report if report is not None else Report()
+    with read_wxr(path, report, **options) as reader:
+        records = list(reader)
+        site = reader.site
+    return records, report, site
+
+
+def by_id(records):
+    return {story.original_id: (story, comments) for story, comments in records}
+
+
+# The reader: the sample ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample():
+    records, report, site = read(SAMPLE)
+    return by_id(records), report, site
+
+
+def test_site_is_the_exports_base_address(sample):
+    _, _, site = sample
+    assert site == "https://gazette.example"
+
+
+def test_posts_become_stories_and_other_types_are_counted(sample):
+    stories, report, _ = sample
+    assert set(stories) == {"101", "102", "103", "104"}
+    assert report.counts["page", "not imported"] == 1
+    assert report.counts["nav menu item", "not imported"] == 1
+    assert report.counts["attachment", "not imported"] == 1
+
+
+def test_statuses(sample):
+    stories, report, _ = sample
+    assert stories["101"][0].status == "published"
+    future = stories["102"][0]
+    assert future.status == "published"
+    assert future.published_at == datetime(2030, 1, 15, 7, 0, tzinfo=UTC)
+    assert stories["103"][0].status == "draft"
+    assert stories["104"][0].status == "draft"
+    assert report.skipped["story", "private"] == ["105"]
+    assert report.skipped["story", "in the trash"] == ["106"]
+
+
+def test_publication_time_is_gmt_else_the_local_date(sample):
+    stories, _, _ = sample
+    assert stories["101"][0].published_at == datetime(2024, 3, 4, 9, 30, tzinfo=UTC)
+    # 103 has no GMT date (a draft): its local date is read in the project's time zone.
+    local = timezone.make_aware(datetime(2024, 5, 1, 10, 0))
+    assert stories["103"][0].published_at == local
+
+
+def test_unparseable_date_skips_the_story_and_lists_it(sample):
+    stories, report, _ = sample
+    assert "107" not in stories
+    [(reason, ids)] = [
+        (r, i) for (k, r), i in report.skipped.items() if k == "story" and "date" in r
+    ]
+    assert "unparseable date" in reason
+    assert ids == ["107"]
+
+
+def test_headline_byline_slug_teaser(sample):
+    stories, _, _ = sample
+    story = stories["101"][0]
+    assert story.headline == "Ferry timetable changes & delays"
+    assert story.byline == "Amina Qureshi"  # the login's display name
+    assert story.slug == "ferry-timetable"
+    assert story.teaser == "Later mornings for ferry users."
+    # An author not in the header keeps the login as byline.
+    assert stories["102"][0].byline == "someone-gone"
+    # A draft without a post_name: the slug comes from the headline.
+    assert stories["103"][0].slug == "draft-the-fish-market"
+
+
+def test_categories_become_the_section_and_tags_topics(sample):
+    stories, _, _ = sample
+    story = stories["101"][0]
+    assert story.section.slug == "harbour-news"
+    assert story.section.name == "Harbour News"
+    assert [t.slug for t in story.topics] == ["ferries", "transport"]
+    assert stories["103"][0].section is None  # the default section
+
+
+def test_old_addresses(sample):
+    stories, _, _ = sample
+    assert stories["101"][0].old_addresses == ["/2024/03/ferry-timetable", "/?p=101"]
+    assert stories["103"][0].old_addresses == ["/?p=103"]
+
+
+def test_closed_comments(sample):
+    stories, _, _ = sample
+    assert stories["102"][0].comments_closed
+    assert not stories["101"][0].comments_closed
+
+
+def test_featured_image_found_when_its_attachment_comes_after_the_post(sample):
+    stories, _, _ = sample
+    story = stories["101"][0]
+    assert story.photo_url == "https://gazette.example/wp-content/uploads/2024/03/ferry.jpg"
+    assert story.photo_caption == "The ferry at dawn"
+    assert story.photo_alt == "A white ferry at the quay"
+    assert story.photo_file == ""  # no --media-dir
+
+
+def test_body_loses_block_comments_and_shortcodes_keeps_caption(sample):
+    stories, _, _ = sample
+    body = stories["101"][0].body
+    assert "wp:paragraph" not in body and "<!--" not in body
+    assert "[caption" not in body and "[/caption]" not in body and "[gallery" not in body
+    assert "<p><em>The ferry at dawn</em></p>" in body
+    assert "[sic]" in body  # a reporter's bracket is not a shortcode
+    assert "Tickets are unchanged [sic].\nSingle lines stay together." in body
+    assert (
+        body.split("\n\n")[0]
+        == "<p>The <strong>morning ferry</strong> leaves later from Monday.</p>"
+    )
+
+
+def test_comments(sample):
+    stories, report, _ = sample
+    comments = {c.original_id: c for c in stories["101"][1]}
+    assert set(comments) == {"501", "502", "503"}
+    first = comments["501"]
+    assert first.parent_id == ""
+    assert first.author_name == "Bilal"
+    assert first.author_email == "bilal@example.org"
+    assert first.ip_address == "203.0.113.9"
+    assert first.created_at == datetime(2024, 3, 4, 10, 0, tzinfo=UTC)
+    assert (
+        first.body
+        == "At last & about time.\n\nThe new times (https://timetables.example/new) are up."
+    )
+    assert first.status == "visible" and not first.spam
+    reply = comments["502"]
+    assert reply.parent_id == "501"
+    assert reply.status == "pending"
+    assert reply.ip_address is None  # "not an address"
+    assert reply.created_at == timezone.make_aware(datetime(2024, 3, 4, 16, 0))
+    assert comments["503"].status == "removed" and comments["503"].spam
+    assert report.skipped["comment", "in the trash"] == ["504"]
+    assert report.counts["pingback", "not imported"] == 1
+    assert report.counts["trackback", "not imported"] == 1
+    assert report.skipped["comment", "an empty body"] == ["507"]
+    skipped = {r: ids for (k, r), ids in report.skipped.items() if k == "comment"}
+    assert any("1, 0, spam or trash" in r and ids == ["506"] for r, ids in skipped.items())
+    assert any("unparseable date" in r and ids == ["508"] for r, ids in skipped.items())
+
+
+def test_report_lists_what_was_skipped(sample):
+    _, report, _ = sample
+    text = "\n".join(report.lines())
+    assert "skipped 1: private (105)" in text
+    assert "page: 1 not imported" in text
+
+
+# The reader: shapes of files -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("namespace", "version"),
+    [
+        ("http://wordpress.org/export/1.0/", "1.0"),
+        ("http://wordpress.org/export/1.1/", "1.1"),
+        ("http://wordpress.org/export/1.2/", "1.2"),
+        ("https://wordpress.org/export/1.2/", "1.2"),
+    ],
+)
+def test_every_wxr_version_and_both_schemes(tmp_path, namespace, version):
+    path = wxr(tmp_path, post(7, extra=comment(70)), namespace=namespace, version=version)
+    [(story, comments)] = read(path)[0]
+    assert story.original_id == "7"
+    assert story.published_at == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert [c.original_id for c in comments] == ["70"]
+
+
+def test_gzipped_export_is_read_by_its_bytes_not_its_name(tmp_path):
+    plain = wxr(tmp_path, post(8))
+    zipped = tmp_path / "export.xml"  # a .gz file without the .gz name
+    data = gzip.compress(plain.read_bytes())
+    zipped.write_bytes(data)
+    [(story, _)] = read(zipped)[0]
+    assert story.original_id == "8"
+    named = tmp_path / "export.xml.gz"
+    named.write_bytes(data)
+    assert len(read(named)[0]) == 1
+
+
+def test_site_falls_back_to_the_channel_link(tmp_path):
+    assert read(wxr(tmp_path, post(1)))[2] == "https://old.example"
+
+
+def test_featured_image_before_the_post(tmp_path):
+    url = "https://old.example/wp-content/uploads/2024/01/a.jpg"
+    path = wxr(tmp_path, attachment(9, url) + post(1, extra=thumbnail(9)))
+    [(story, _)] = read(path)[0]
+    assert story.photo_url == url
+
+
+def test_featured_image_missing_from_the_file_lets_the_story_through(tmp_path):
+    path = wxr(tmp_path, post(1, extra=thumbnail(99)) + post(2))
+    records, report, _ = read(path)
+    assert sorted(s.original_id for s, _ in records) == ["1", "2"]
+    assert report.skipped["featured image", "its attachment is not in the file"] == ["1"]
+
+
+def test_posts_waiting_for_their_photo_are_bounded(tmp_path):
+    items = "".join(post(n, extra=thumbnail(100_000 + n)) for n in range(1, HOLD_LIMIT + 3))
+    path = wxr(tmp_path, items)
+    report = Report()
+    with read_wxr(path, report) as reader:
+        first = next(iter(reader))
+    # The first post waited until the limit was passed, then went on without a photo.
+    assert first[0].original_id == "1" and first[0].photo_url == ""
+    reason = "its attachment comes too far after its post"
+    assert report.skipped["featured image", reason] == ["1"]
+
+
+def test_media_dir_gives_the_file_and_refuses_escapes(tmp_path):
+    media = tmp_path / "uploads"
+    (media / "2024").mkdir(parents=True)
+    (media / "2024" / "a.jpg").write_bytes(b"not really a jpeg")
+    (tmp_path / "secret.jpg").write_bytes(b"secret")
+    base = "https://old.example/wp-content/uploads/"
+    items = (
+        attachment(91, base + "2024/a.jpg")
+        + attachment(92, base + "2024/../../secret.jpg")
+        + attachment(93, base + "%2e%2e/secret.jpg")
+        + attachment(94, base + "2024/missing.jpg")
+        + attachment(95, "https://old.example/elsewhere/a.jpg")
+        + "".join(post(n, extra=thumbnail(90 + n)) for n in range(1, 6))
+    )
+    records, report, _ = read(wxr(tmp_path, items), media_dir=media)
+    files = {s.original_id: s.photo_file for s, _ in records}
+    assert files["1"] == str((media / "2024" / "a.jpg").resolve())
+    assert files["2"] == files["3"] == files["4"] == files["5"] == ""
+    assert report.skipped["photo file", "outside the media directory"] == ["2", "3"]
+    assert report.skipped["photo file", "not in the media directory"] == ["4"]
+    assert report.skipped["photo file", "not under /wp-content/uploads/"] == ["5"]
+
+
+def test_empty_title_becomes_untitled_and_empty_body_is_skipped(tmp_path):
+    items = post(1, title="  ") + post(2, content="<!-- wp:image --><img src=x><!-- /wp:image -->")
+    records, report, _ = read(wxr(tmp_path, items))
+    assert [(s.original_id, s.headline) for s, _ in records] == [("1", "Untitled")]
+    assert report.skipped["story", "an empty body"] == ["2"]
+
+
+def test_unknown_status_and_odd_ids_are_skipped_and_listed(tmp_path):
+    items = post(1, status="weird") + post(2).replace("<wp:post_id>2<", "<wp:post_id>x2<")
+    records, report, _ = read(wxr(tmp_path, items))
+    assert records == []
+    assert report.skipped["story", "an unknown status ('weird')"] == ["1"]
+    assert report.skipped["story", "a missing or non-numeric post id"] == ["x2"]
+
+
+@pytest.mark.parametrize(
+    "date", ["0000-00-00 00:00:00", "", "99999-01-01 00:00:00", "0001-01-01 00:00:00"]
+)
+def test_missing_or_absurd_dates_are_bad_records(tmp_path, date):
+    path = wxr(tmp_path, post(1, date_gmt=date, date=date) + post(2))
+    records, report, _ = read(path)
+    assert [s.original_id for s, _ in records] == ["2"]
+    assert sum(report.skip_counts.values()) == 1
+
+
+def test_hostile_names_and_bodies_become_text(tmp_path):
+    title = "&lt;script&gt;alert(1)&lt;/script&gt;Real &lt;b&gt;news&lt;/b&gt;"
+    content = '<p onclick="x()">Hi <a href="javascript:alert(1)">link</a></p><script>bad()</script>'
+    hostile_comment = comment(5, content="<script>alert(1)</script><b>Bold</b> words")
+    hostile_comment = hostile_comment.replace(
+        "Reader 5", "&lt;img src=x onerror=alert(1)&gt;Mallory"
+    )
+    [(story, comments)] = read(
+        wxr(tmp_path, post(1, title=title, content=content, extra=hostile_comment))
+    )[0]
+    assert story.headline == "Real news"
+    # The body is sanitised by the Importer as the admin's are; what would be kept:
+    kept = sanitize_body(story.body)
+    assert "<script" not in kept and "javascript:" not in kept and "onclick" not in kept
+    assert "bad()" not in kept
+    assert comments[0].body == "Bold words"
+    assert comments[0].author_name == "Mallory"
+
+
+def test_huge_values_are_cut_to_their_fields(tmp_path):
+    [(story, comments)] = read(
+        wxr(tmp_path, post(1, title="T" * 10_000, extra=comment(2).replace("Reader 2", "N" * 5000)))
+    )[0]
+    assert len(story.headline) == 255
+    assert len(comments[0].author_name) == 100
+
+
+def test_ten_thousand_replies_deep_are_read(tmp_path):
+    replies = "".join(comment(n, parent=n - 1) for n in range(2, 10_002))
+    [(story, comments)] = read(wxr(tmp_path, post(1, extra=comment(1) + replies)))[0]
+    assert len(comments) == 10_001
+    assert comments[-1].parent_id == "10000"
+
+
+def test_deeply_nested_xml_is_read_without_recursion(tmp_path):
+    nested = "<x>" * 10_000 + "</x>" * 10_000
+    [(story, _)] = read(wxr(tmp_path, post(1, extra=nested)))[0]
+    assert story.original_id == "1"
+
+
+# The reader: files that are not exports ------------------------------------------------------
+
+
+def test_malformed_xml_raises_with_line_and_column(tmp_path):
+    path = wxr(tmp_path, post(1) + "<item><title>broken</item>")
+    with pytest.raises(ParseError) as error:
+        read(path)
+    line, column = error.value.position
+    assert line > 1 and column >= 0
+
+
+def test_entity_bomb_is_refused(tmp_path):
+    path = tmp_path / "bomb.xml"
+    path.write_text(
+        '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><rss><channel>&b;</channel></rss>'
+    )
+    with pytest.raises(DefusedXmlException):
+        read(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('<?xml version="1.0"?><disqus xmlns="http://disqus.com"><thread/></disqus>', "<disqus>"),
+        ('<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title></feed>', "<feed>"),
+        ("<html><body><p>Hello</p></body></html>", "<html>"),
+        (
+            '<rss version="2.0"><channel><title>A blog</title><item><title>x</title></item>'
+            "</channel></rss>",
+            "<wp:wxr_version>",
+        ),
+    ],
+)
+def test_a_file_that_is_not_wxr_gets_one_sentence(tmp_path, text, words):
+    path = tmp_path / "other.xml"
+    path.write_text(text)
+    with pytest.raises(NotWxr) as error:
+        read(path)
+    message = str(error.value)
+    assert message.startswith("other.xml is not a WordPress export (WXR): ")
+    assert words in message and message.count(". ") == 0
+
+
+# Bodies ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("[[caption]]", "[caption]"),
+        ("Use [[gallery ids=1]] to show a gallery.", "Use [gallery ids=1] to show a gallery."),
+        ('[box color="red"]kept words[/box]', "kept words"),
+        ('before [widget id="3" /] after', "before  after"),
+        ('before [widget id="3"] after', "before  after"),
+        (
+            "[embed]https://video.example/v/1[/embed]",
+            '<p><a href="https://video.example/v/1">https://video.example/v/1</a></p>',
+        ),
+        ("[embed]javascript:alert(1)[/embed]", ""),
+        (
+            '[audio mp3="https://a.example/x.mp3"][/audio]',
+            '<p><a href="https://a.example/x.mp3">https://a.example/x.mp3</a></p>',
+        ),
+        ('[caption caption="Old style"]<img src="a.jpg">[/caption]', "<p><em>Old style</em></p>"),
+        ("[laughs] and [inaudible]", "[laughs] and [inaudible]"),
+        ("stray [/caption] closer", "stray  closer"),
+        (
+            "<figure><img src=a><figcaption>Quay</figcaption></figure>",
+            "<figure><img src=a><em>Quay</em></figure>",
+        ),
+        ("One\n\n\n\nTwo", "One\n\nTwo"),
+        ("<p>&nbsp;</p>\n\nText", "Text"),
+    ],
+)
+def test_wordpress_body(content, expected):
+    assert wordpress_body(content) == expected
+
+
+def test_nested_unknown_shortcodes_are_bounded():
+    content = "[a x=1]" * 200 + "deep" + "[/a]" * 200
+    assert "deep" in wordpress_body(content)
+
+
+def test_plain_text_of_a_comment():
+    html = "<p>First &amp; foremost</p><p>Second<br/>line <a href='https://x.example'>x</a></p>"
+    assert plain_text(html) == "First & foremost\n\nSecond\nline x (https://x.example)"
