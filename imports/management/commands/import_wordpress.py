@@ -1,0 +1,117 @@
+"""manage.py import_wordpress FILE: a WordPress export (WXR) into stories and comments."""
+
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.text import slugify
+
+from imports.models import Source
+from imports.records import Named
+from imports.report import Progress, Report
+from imports.store import Importer
+from imports.wordpress import NotWxr, read_wxr
+
+DEFAULT_SECTION = Named("imported", "Imported")
+# The progress bar is redrawn every this many stories (cheap enough, often enough).
+PROGRESS_EVERY = 50
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a WordPress export (WXR, .xml or .xml.gz): posts become stories, their "
+        "comments our comments; running it again changes only what changed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The WXR file (Tools › Export in WordPress).")
+        parser.add_argument(
+            "--section-map",
+            action="append",
+            default=[],
+            metavar="OLD=NEW",
+            help="A WordPress category (its slug) and the slug of our section it goes to; "
+            "repeat for more. Other categories go to the default section.",
+        )
+        parser.add_argument(
+            "--default-section",
+            default=DEFAULT_SECTION.slug,
+            metavar="SLUG",
+            help="The section for posts whose category is not mapped (default: imported).",
+        )
+        parser.add_argument(
+            "--media-dir",
+            metavar="DIR",
+            help="A copy of the site's wp-content/uploads: featured images become lead "
+            "photos (through the admin's upload checks).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Read everything, report, save nothing."
+        )
+
+    def handle(self, *args, file, section_map, default_section, media_dir, dry_run, **options):
+        mapping = dict(_mapping(each) for each in section_map)
+        default = Named(slugify(default_section), default_section.replace("-", " ").title())
+        if not default.slug:
+            raise CommandError(f"--default-section {default_section!r} is not a slug.")
+        report = Report()
+        try:
+            with read_wxr(file, report, media_dir=media_dir) as reader:
+                progress = Progress("import_wordpress", reader.total_bytes, stream=self.stderr)
+                with transaction.atomic():
+                    importer = Importer(
+                        kind=Source.Kind.WORDPRESS,
+                        source_name=reader.site,
+                        report=report,
+                        default_section=default,
+                        section_map=mapping,
+                    )
+                    stories = 0
+                    for story, comments in reader:
+                        importer.add_story(story, comments)
+                        stories += 1
+                        if stories % PROGRESS_EVERY == 0:
+                            progress.show(reader.bytes_read, stories)
+                    importer.finish()
+                    progress.finish(stories)
+                    if dry_run:
+                        transaction.set_rollback(True)
+        except FileNotFoundError:
+            raise CommandError(f"{file}: no such file.") from None
+        except IsADirectoryError:
+            raise CommandError(f"{file} is a directory, not a file.") from None
+        except ParseError as error:
+            line, column = error.position
+            raise CommandError(
+                f"{file} is not well-formed XML at line {line}, column {column} "
+                f"({_reason(error)}): nothing was imported."
+            ) from None
+        except DefusedXmlException as error:
+            raise CommandError(
+                f"{file} was refused: it declares XML entities or a DTD ({type(error).__name__}"
+                "), which a WordPress export never does: nothing was imported."
+            ) from None
+        except NotWxr as error:
+            raise CommandError(f"{error} Nothing was imported.") from None
+        except (EOFError, OSError) as error:
+            # A truncated or corrupt .gz, an unreadable file.
+            raise CommandError(
+                f"{file} could not be read ({error}): nothing was imported."
+            ) from None
+        if dry_run:
+            self.stdout.write("Dry run: nothing was saved. This is what the import would do:")
+        for line in report.lines():
+            self.stdout.write(line)
+
+
+def _mapping(text: str) -> tuple[str, str]:
+    old, equals, new = text.partition("=")
+    if not equals or not slugify(old) or not slugify(new):
+        raise CommandError(f"--section-map {text!r}: write it as old-category=our-section.")
+    return slugify(old), slugify(new)
+
+
+def _reason(error: ParseError) -> str:
+    # "not well-formed (invalid token): line 3, column 4": the words before the place.
+    return str(error).split(":")[0]
