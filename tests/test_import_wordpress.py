@@ -3,16 +3,27 @@
 
 import gzip
 from datetime import UTC, datetime
+from functools import partial
+from io import StringIO
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
 import pytest
 from defusedxml import DefusedXmlException
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Max
 from django.utils import timezone
+from PIL import Image
 
 from articles.html import sanitize_body
+from articles.models import Article
+from comments.models import MAX_DEPTH, Comment, Thread
 from imports.bodies import plain_text, wordpress_body
+from imports.management.commands import import_wordpress as command_module
+from imports.models import ImportedComment, ImportedStory, OldAddress, Source
 from imports.report import Report
+from imports.store import IMPORTED_CLOSED, Importer
 from imports.wordpress import HOLD_LIMIT, NotWxr, read_wxr
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -505,3 +516,195 @@ def test_nested_unknown_shortcodes_are_bounded():
 def test_plain_text_of_a_comment():
     html = "<p>First &amp; foremost</p><p>Second<br/>line <a href='https://x.example'>x</a></p>"
     assert plain_text(html) == "First & foremost\n\nSecond\nline x (https://x.example)"
+
+
+# The command, end to end ---------------------------------------------------------------
+
+
+def import_wordpress(*args) -> str:
+    out, err = StringIO(), StringIO()
+    call_command("import_wordpress", *map(str, args), stdout=out, stderr=err)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Article, Comment, Thread, Source, ImportedStory, ImportedComment, OldAddress)
+    }
+
+
+@pytest.mark.django_db
+def test_the_sample_comes_in():
+    output = import_wordpress(SAMPLE)
+    assert "story: 4 created, 3 skipped" in output
+    assert "comment: 3 created" in output
+    articles = {a.imported_as.original_id: a for a in Article.objects.select_related("imported_as")}
+    ferry = articles["101"]
+    assert ferry.headline == "Ferry timetable changes & delays"
+    assert ferry.byline == "Amina Qureshi"
+    assert ferry.section.slug == "harbour-news"
+    assert sorted(ferry.topics.values_list("slug", flat=True)) == ["ferries", "transport"]
+    assert ferry.imported_as.photo_url.endswith("/wp-content/uploads/2024/03/ferry.jpg")
+    assert "<p><em>The ferry at dawn</em></p>" in ferry.body and "[caption" not in ferry.body
+    assert articles["102"].status == Article.Status.PUBLISHED
+    assert articles["102"].published_at > timezone.now()  # scheduled
+    assert articles["102"].thread.close_reason == IMPORTED_CLOSED
+    assert articles["103"].status == Article.Status.DRAFT
+    assert articles["103"].section.slug == "imported"  # no category: the default section
+    comments = {c.imported_as.original_id: c for c in Comment.objects.select_related("imported_as")}
+    assert comments["501"].status == Comment.Status.VISIBLE
+    assert comments["502"].status == Comment.Status.PENDING
+    assert comments["502"].parent_id == comments["501"].pk
+    assert comments["503"].status == Comment.Status.REMOVED
+    assert comments["503"].ip_address == "198.51.100.4"
+    assert OldAddress.objects.story_for("/2024/03/ferry-timetable") == ferry
+    assert OldAddress.objects.story_for("/?p=101") == ferry
+    assert Source.objects.get().name == "https://gazette.example"
+
+
+@pytest.mark.django_db
+def test_the_same_file_again_changes_nothing():
+    import_wordpress(SAMPLE)
+    before = row_counts()
+    output = import_wordpress(SAMPLE)
+    assert "Nothing changed" in output
+    assert "story: 4 unchanged, 3 skipped" in output
+    assert row_counts() == before
+
+
+@pytest.mark.django_db
+def test_a_newer_export_updates_what_changed(tmp_path):
+    import_wordpress(SAMPLE)
+    before = row_counts()
+    newer = tmp_path / "newer.xml"
+    newer.write_text(
+        SAMPLE.read_text()
+        .replace("Ferry timetable changes &amp; delays", "Ferry timetable changes again")
+        .replace("<![CDATA[Agreed.]]>", "<![CDATA[Agreed, now approved.]]>")
+        .replace(
+            "<wp:comment_approved><![CDATA[0]]></wp:comment_approved>",
+            "<wp:comment_approved><![CDATA[1]]></wp:comment_approved>",
+        )
+    )
+    output = import_wordpress(newer)
+    assert "story: 3 unchanged, 1 updated, 3 skipped" in output
+    assert "comment: 2 unchanged, 1 updated, 4 skipped" in output
+    assert row_counts() == before
+    assert Article.objects.filter(headline="Ferry timetable changes again").exists()
+    reply = Comment.objects.get(imported_as__original_id="502")
+    assert reply.body == "Agreed, now approved." and reply.status == Comment.Status.VISIBLE
+
+
+@pytest.mark.django_db
+def test_dry_run_saves_nothing_and_reports():
+    output = import_wordpress(SAMPLE, "--dry-run")
+    assert output.startswith("Dry run: nothing was saved.")
+    assert "story: 4 created" in output
+    assert all(number == 0 for number in row_counts().values())
+
+
+@pytest.mark.django_db
+def test_malformed_xml_names_line_and_column_and_imports_nothing(tmp_path, monkeypatch):
+    # Batches of one story: the good stories before the fault are written, then undone.
+    monkeypatch.setattr(command_module, "Importer", partial(Importer, batch_size=1))
+    path = wxr(tmp_path, post(1) + post(2) + "\n<item><title>broken</item>")
+    lines = path.read_text().splitlines()
+    broken_line = next(n for n, line in enumerate(lines, 1) if "broken" in line)
+    with pytest.raises(CommandError) as error:
+        import_wordpress(path)
+    assert f"at line {broken_line}, column " in str(error.value)
+    assert "nothing was imported" in str(error.value)
+    assert all(number == 0 for number in row_counts().values())
+
+
+@pytest.mark.django_db
+def test_not_a_wordpress_export_is_one_sentence(tmp_path):
+    path = tmp_path / "disqus.xml"
+    path.write_text('<?xml version="1.0"?><disqus xmlns="http://disqus.com"></disqus>')
+    with pytest.raises(CommandError, match=r"^disqus.xml is not a WordPress export \(WXR\)"):
+        import_wordpress(path)
+    assert row_counts()["Source"] == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "line 1, column 0"),
+        (b"\x1f\x8b\x08\x00broken gzip", "could not be read"),
+        (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><rss>&a;</rss>', "entities"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+            b"<rss>&e;</rss>",
+            "entities",
+        ),
+    ],
+)
+def test_hostile_or_broken_files_get_a_message_not_a_traceback(tmp_path, content, message):
+    path = tmp_path / "bad.xml"
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match=message):
+        import_wordpress(path)
+    assert row_counts()["Article"] == 0
+
+
+@pytest.mark.django_db
+def test_missing_file(tmp_path):
+    with pytest.raises(CommandError, match="no such file"):
+        import_wordpress(tmp_path / "nowhere.xml")
+
+
+@pytest.mark.django_db
+def test_gzipped_export_end_to_end(tmp_path):
+    path = tmp_path / "export.xml.gz"
+    path.write_bytes(gzip.compress(SAMPLE.read_bytes()))
+    assert "story: 4 created" in import_wordpress(path)
+
+
+@pytest.mark.django_db
+def test_section_map_and_default_section():
+    import_wordpress(SAMPLE, "--section-map", "harbour-news=local", "--default-section", "archive")
+    sections = dict(Article.objects.values_list("imported_as__original_id", "section__slug"))
+    assert sections["101"] == "local"
+    assert sections["103"] == "archive"
+
+
+@pytest.mark.django_db
+def test_bad_section_map_is_refused():
+    with pytest.raises(CommandError, match="old-category=our-section"):
+        import_wordpress(SAMPLE, "--section-map", "no-equals-sign")
+
+
+@pytest.mark.django_db
+def test_media_dir_makes_the_featured_image_the_lead_photo(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    uploads = tmp_path / "uploads"
+    (uploads / "2024" / "03").mkdir(parents=True)
+    Image.new("RGB", (40, 30), "navy").save(uploads / "2024" / "03" / "ferry.jpg", "JPEG")
+    output = import_wordpress(SAMPLE, "--media-dir", uploads)
+    assert "photo: 1 created" in output
+    ferry = Article.objects.get(imported_as__original_id="101")
+    assert ferry.lead_photo and (ferry.lead_photo_width, ferry.lead_photo_height) == (40, 30)
+    assert ferry.lead_photo_alt == "A white ferry at the quay"
+    assert ferry.lead_photo_caption == "The ferry at dawn"
+
+
+@pytest.mark.django_db
+def test_hostile_content_is_sanitised_end_to_end(tmp_path):
+    content = '<p>Hi <a href="javascript:alert(1)">x</a><script>steal()</script></p>'
+    title = "&lt;script&gt;alert(1)&lt;/script&gt;Headline"
+    hostile = comment(5, content="<script>alert(1)</script><img src=x onerror=alert(1)>Words")
+    import_wordpress(wxr(tmp_path, post(1, title=title, content=content, extra=hostile)))
+    article = Article.objects.get()
+    assert article.headline == "Headline"
+    assert "script" not in article.body and "javascript" not in article.body
+    assert Comment.objects.get().body == "Words"
+
+
+@pytest.mark.django_db
+def test_ten_thousand_deep_replies_join_the_deepest_level(tmp_path):
+    replies = "".join(comment(n, parent=n - 1) for n in range(2, 10_001))
+    import_wordpress(wxr(tmp_path, post(1, extra=comment(1) + replies)))
+    assert Comment.objects.count() == 10_000
+    assert Comment.objects.aggregate(deepest=Max("depth"))["deepest"] == MAX_DEPTH

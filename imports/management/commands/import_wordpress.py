@@ -1,5 +1,6 @@
 """manage.py import_wordpress FILE: a WordPress export (WXR) into stories and comments."""
 
+import zlib
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -94,7 +95,7 @@ class Command(BaseCommand):
             ) from None
         except NotWxr as error:
             raise CommandError(f"{error} Nothing was imported.") from None
-        except (EOFError, OSError) as error:
+        except (EOFError, OSError, zlib.error) as error:
             # A truncated or corrupt .gz, an unreadable file.
             raise CommandError(
                 f"{file} could not be read ({error}): nothing was imported."
