@@ -14,7 +14,7 @@ from html import unescape
 
 import nh3
 
-from articles.html import sanitize, split_blocks
+from articles.html import split_blocks
 
 # `<!-- wp:paragraph -->`, `<!-- wp:image {"id":5} -->`, `<!-- /wp:paragraph -->`: the
 # block editor's markers (its attributes are JSON, which escapes `>` as \u003e).
@@ -74,7 +74,13 @@ def wordpress_body(content: str) -> str:
 
 
 def has_text(block: str) -> bool:
-    return bool(plain_text(sanitize(block)).strip())
+    if not _is_markup(block):
+        return bool(block.strip())
+    return bool(plain_text(block))
+
+
+def _is_markup(text: str) -> bool:
+    return "<" in text or "&" in text
 
 
 def expand_shortcodes(text: str, depth: int = 0) -> str:
@@ -153,11 +159,18 @@ def plain_text(html: str) -> str:
     """HTML (a comment, a title, an excerpt) as the text a reader saw: tags gone (a
     script's or a style's content with them), entities decoded, paragraphs as blank
     lines, a link's address kept beside its words when they differ."""
+    if not _is_markup(html):  # most names and many comments: nothing to undo
+        return _tidy(html.replace("\r\n", "\n").replace("\r", "\n"))
     text = html.replace("\r\n", "\n").replace("\r", "\n")
     text = LINK.sub(_link_text, text)
     text = BREAK.sub("\n", text)
     text = PARAGRAPH_EDGE.sub("\n\n", text)
-    text = unescape(nh3.clean(text, tags=set()))
+    return _tidy(unescape(nh3.clean(text, tags=set())))
+
+
+def _tidy(text: str) -> str:
+    if "\n" not in text:
+        return text.strip()
     text = "\n".join(line.strip() for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 

@@ -14,8 +14,8 @@ goes on without its photo, listed in the report, so memory stays bounded whateve
 file's order.
 """
 
+import functools
 import gzip
-import ipaddress
 from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -76,6 +76,8 @@ class WxrReader:
         self._channel: Element | None = None
         self._first_item: Element | None = None
         self._depth = 0
+        # Inside the (first) <channel>: what else an <rss> holds is not read.
+        self._in_channel = False
 
     # The file ------------------------------------------------------------------------
 
@@ -128,15 +130,21 @@ class WxrReader:
                         f"{self.path.name} is not a WordPress export (WXR): its root element "
                         f"is <{_local(element.tag)}>, not <rss>."
                     )
-                if self._depth == 2 and _local(element.tag) == "channel":
-                    self._channel = element
-                if self._depth == 3 and element.tag == "item":
+                if self._depth == 2:
+                    self._in_channel = element.tag == "channel" and self._channel is None
+                    if self._in_channel:
+                        self._channel = element
+                if self._depth == 3 and self._in_channel and element.tag == "item":
                     self._check_wxr()
                     self._first_item = element
                     return
                 continue
             self._depth -= 1
-            if self._depth == 2 and self._channel is not None:
+            if self._depth == 1:
+                self._in_channel = False
+            if not self._in_channel:
+                element.clear()  # outside the channel: nothing to read, nothing to keep
+            elif self._depth == 2:
                 self._read_channel_element(element)
                 self._channel.remove(element)
         self._check_wxr()
@@ -218,6 +226,11 @@ class WxrReader:
                 self._depth += 1
                 continue
             self._depth -= 1
+            if self._depth == 1:
+                self._in_channel = False
+            if not self._in_channel:
+                element.clear()
+                continue
             if self._depth != 2:
                 continue
             if element.tag == "item":
@@ -349,7 +362,8 @@ class WxrReader:
             body=body,
             author_name=one_line(fields.get("comment_author", ""))[:100],
             author_email=fields.get("comment_author_email", "").strip()[:254],
-            ip_address=_ip(fields.get("comment_author_IP", "")),
+            # Checked by the Importer (an address that is none is not kept).
+            ip_address=fields.get("comment_author_IP", "").strip()[:100] or None,
             status=status,
             spam=spam,
         )
@@ -370,6 +384,7 @@ NAMESPACES = {
 }
 
 
+@functools.lru_cache(maxsize=1024)
 def _kind(tag: str) -> tuple[str, str]:
     """("wp", "post_id") for `{http(s)://wordpress.org/export/1.x/}post_id`, whatever
     the version and scheme; ("excerpt", "encoded"), ("content", "encoded"), ("dc", …);
@@ -395,10 +410,16 @@ def _fields(element: Element) -> dict[str, str]:
     `content:encoded` and `excerpt:encoded` under those names."""
     fields: dict[str, str] = {}
     for child in element:
-        namespace, name = _kind(child.tag)
-        key = name if namespace == "wp" else f"{namespace}:{name}"
-        fields.setdefault(key, _text(child))
+        key = _field_name(child.tag)
+        if key not in fields:
+            fields[key] = child.text or ""
     return fields
+
+
+@functools.lru_cache(maxsize=1024)
+def _field_name(tag: str) -> str:
+    namespace, name = _kind(tag)
+    return name if namespace == "wp" else f"{namespace}:{name}"
 
 
 def _postmeta(item: Element) -> dict[str, str]:
@@ -442,10 +463,3 @@ def _date(gmt: str, local: str) -> datetime:
     if not 1000 <= moment.year <= 9998:
         raise BadRecord(f"a date out of range ({(gmt or local)[:40]!r})")
     return moment
-
-
-def _ip(text: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(text.strip()))
-    except ValueError:
-        return None

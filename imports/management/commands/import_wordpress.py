@@ -1,6 +1,7 @@
 """manage.py import_wordpress FILE: a WordPress export (WXR) into stories and comments."""
 
 import zlib
+from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -56,6 +57,8 @@ class Command(BaseCommand):
         default = Named(slugify(default_section), default_section.replace("-", " ").title())
         if not default.slug:
             raise CommandError(f"--default-section {default_section!r} is not a slug.")
+        if media_dir and not Path(media_dir).is_dir():
+            raise CommandError(f"--media-dir {media_dir}: no such directory.")
         report = Report()
         try:
             with read_wxr(file, report, media_dir=media_dir) as reader:
