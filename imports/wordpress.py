@@ -177,7 +177,7 @@ class WxrReader:
         if self._events is None:
             self.open()
         self.site  # noqa: B018 — reads the header if nobody asked for the site yet
-        # post id → (thumbnail's id, story, comments): posts waiting for their photo
+        # post id → (story, comments): posts waiting for their featured image
         waiting: OrderedDict[str, tuple[StoryRecord, list[CommentRecord]]] = OrderedDict()
         wanted: dict[str, list[str]] = {}  # attachment's id → posts waiting for it
         for item in self._items():
@@ -205,6 +205,8 @@ class WxrReader:
             if not thumbnail or thumbnail in self.attachments:
                 yield self._with_photo(story, thumbnail), comments
                 continue
+            if post_id in waiting:  # the same id twice: the Importer says so
+                yield waiting.pop(post_id)
             waiting[post_id] = (story, comments)
             wanted.setdefault(thumbnail, []).append(post_id)
             if len(waiting) > HOLD_LIMIT:

@@ -726,3 +726,11 @@ def test_elements_outside_the_channel_are_ignored(tmp_path):
 def test_media_dir_must_exist(tmp_path):
     with pytest.raises(CommandError, match="no such directory"):
         import_wordpress(SAMPLE, "--media-dir", tmp_path / "nowhere")
+
+
+def test_the_same_post_twice_waiting_for_its_photo_is_not_lost(tmp_path):
+    url = "https://old.example/wp-content/uploads/a.jpg"
+    items = post(1, extra=thumbnail(9)) + post(1, extra=thumbnail(9)) + attachment(9, url)
+    records, _, _ = read(wxr(tmp_path, items))
+    # Both go on (the Importer skips the second as "the same id twice in the file").
+    assert [s.original_id for s, _ in records] == ["1", "1"]

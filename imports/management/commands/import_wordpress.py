@@ -71,14 +71,15 @@ class Command(BaseCommand):
                         default_section=default,
                         section_map=mapping,
                     )
-                    stories = 0
+                    stories = rows = 0
                     for story, comments in reader:
                         importer.add_story(story, comments)
                         stories += 1
+                        rows += 1 + len(comments)
                         if stories % PROGRESS_EVERY == 0:
-                            progress.show(reader.bytes_read, stories)
+                            progress.show(reader.bytes_read, rows)
                     importer.finish()
-                    progress.finish(stories)
+                    progress.finish(rows)
                     if dry_run:
                         transaction.set_rollback(True)
         except FileNotFoundError:
