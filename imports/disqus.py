@@ -129,7 +129,10 @@ class DisqusReader:
             )
 
     def _text(self, element, name: str) -> str:
-        return (element.findtext(self.ns + name) or "").strip()
+        """The text of a child, markup inside it (never there in a real export) read
+        as its text."""
+        child = element.find(self.ns + name)
+        return "".join(child.itertext()).strip() if child is not None else ""
 
     def _flag(self, element, name: str) -> bool:
         value = self._text(element, name).lower()
@@ -228,7 +231,7 @@ class DisqusReader:
         deleted = self._flag(element, "isDeleted")
         spam = self._flag(element, "isSpam")
         created_at = parse_time(self._text(element, "createdAt"))
-        body = html_to_text(element.findtext(self.ns + "message") or "")
+        body = html_to_text(self._text(element, "message"))
         if not body and not deleted:
             raise BadRecord("an empty message")
         author = element.find(self.ns + "author")
@@ -341,11 +344,11 @@ def import_disqus(
     report: Report,
     importer_for: Callable[[str], ImporterLike],
     on_progress: Callable[[int], None] | None = None,
-) -> None:
+) -> int:
     """Read a Disqus export and hand its posts to an Importer, made by
     `importer_for(forum)` once the forum's name is known. Threads are matched to
     stories by their link; those that match none are listed in the report, and their
-    posts counted as skipped."""
+    posts counted as skipped. Returns how many posts the file had."""
     reader = DisqusReader(stream, report)
     importer = None
     for item in reader:
@@ -369,3 +372,4 @@ def import_disqus(
             on_progress(reader.posts_read)
     if importer is not None:
         importer.finish()
+    return reader.posts_read
