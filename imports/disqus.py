@@ -31,6 +31,7 @@ from imports.text import html_to_text, ip_or_none, plain_email, plain_name
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
 # ImportedComment.original_id's length.
 ORIGINAL_ID_MAX = 100
+DELETED_WITHOUT_TEXT = "(Deleted on Disqus; the export did not keep its text.)"
 COMMENT = "comment"
 THREAD = "thread"
 
@@ -234,6 +235,9 @@ class DisqusReader:
         body = html_to_text(self._text(element, "message"))
         if not body and not deleted:
             raise BadRecord("an empty message")
+        # A deleted post's text is sometimes gone from the export; it still holds its
+        # replies' place (a tombstone), and moderators see why it has no words.
+        body = body or DELETED_WITHOUT_TEXT
         author = element.find(self.ns + "author")
         name = email = ""
         if author is not None:

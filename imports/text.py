@@ -122,7 +122,8 @@ def plain_name(value: str) -> str:
     characters; it is escaped where shown), at most AUTHOR_NAME_MAX characters."""
     name = " ".join(clean_text(unescape(value)).split())
     if len(name) > AUTHOR_NAME_MAX:
-        name = name[: AUTHOR_NAME_MAX - 1] + "…"
+        # Three dots, not "…": NFKC (clean_text, again on saving) spells it so anyway.
+        name = name[: AUTHOR_NAME_MAX - 3] + "..."
     return name
 
 
