@@ -26,13 +26,14 @@ from defusedxml.ElementTree import iterparse
 
 from imports.records import BadRecord, CommentRecord
 from imports.report import Report
-from imports.text import html_to_text, ip_or_none, plain_email, plain_name
+from imports.text import html_to_text, plain_name
 
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
 # ImportedComment.original_id's length.
 ORIGINAL_ID_MAX = 100
 DELETED_WITHOUT_TEXT = "(Deleted on Disqus; the export did not keep its text.)"
 COMMENT = "comment"
+LISTED_MAX = 200
 THREAD = "thread"
 
 
@@ -154,16 +155,16 @@ class DisqusReader:
         key = (element.get(DSQ_ID) or "").strip()
         link = self._text(element, "link")
         if not key:
-            self.report.skip(THREAD, "a thread without a dsq:id", link)
+            self.report.skip(THREAD, "a thread without a dsq:id", listed(link))
             return None
         try:
             closed = self._flag(element, "isClosed")
         except BadRecord as bad:
             self.skipped_threads.add(key)
-            self.report.skip(THREAD, str(bad), link or key)
+            self.report.skip(THREAD, str(bad), listed(link or key))
             return None
         if key in self.threads or key in self.skipped_threads:
-            self.report.skip(THREAD, "a thread that appears twice in the file", link or key)
+            self.report.skip(THREAD, "a thread that appears twice in the file", listed(link or key))
             return None
         thread = DisqusThread(
             key=key,
@@ -243,7 +244,7 @@ class DisqusReader:
         if author is not None:
             anonymous = self._flag(author, "isAnonymous")
             name = "" if anonymous else plain_name(self._text(author, "name"))
-            email = plain_email(self._text(author, "email"))
+            email = self._text(author, "email")
         parent = element.find(self.ns + "parent")
         parent_id = (parent.get(DSQ_ID) or "").strip() if parent is not None else ""
         if parent_id == key:
@@ -258,7 +259,8 @@ class DisqusReader:
             body=body,
             author_name=name,
             author_email=email,
-            ip_address=ip_or_none(self._text(element, "ipAddress")),
+            # imports.store keeps only a valid email and address.
+            ip_address=self._text(element, "ipAddress") or None,
             status=status,
             spam=spam,
         )
@@ -325,6 +327,12 @@ class DisqusReader:
         yield from self._flush_all()
 
 
+def listed(text: str) -> str:
+    """A link or id as the report lists it: one line, and not a page long."""
+    line = " ".join(text.split())
+    return line if len(line) <= LISTED_MAX else line[: LISTED_MAX - 3] + "..."
+
+
 def parse_time(value: str) -> datetime:
     """Disqus's `2012-07-30T09:59:00Z`; a time without a zone is UTC."""
     try:
@@ -361,7 +369,7 @@ def import_disqus(
         if isinstance(item, DisqusThread):
             item.article_pk = importer.story_for_link(item.link) if item.link else None
             if item.article_pk is None:
-                report.skip(THREAD, "a thread matching no story", item.link or item.key)
+                report.skip(THREAD, "a thread matching no story", listed(item.link or item.key))
             else:
                 report.count(THREAD, "matched to a story")
                 if item.closed:

@@ -1,17 +1,13 @@
 """Small helpers every reader of an export needs: opening the file (plain or gzipped),
-turning a comment's HTML into our plain text, and the fields a comment's author gives
-(name, email, address), cut to what our columns hold."""
+turning a comment's HTML into our plain text, and an author's name as one line. (Emails
+and addresses are checked by imports.store, which drops the odd ones.)"""
 
 import gzip
-import ipaddress
 import re
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import BinaryIO
-
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 
 from articles.text import clean_text
 
@@ -19,7 +15,6 @@ GZIP_MAGIC = b"\x1f\x8b"
 # Comment.author_name's length; a longer name is cut (with an ellipsis) rather than the
 # comment lost: the words matter more than the end of a name.
 AUTHOR_NAME_MAX = 100
-EMAIL_MAX = 254
 
 
 class ExportFile:
@@ -109,6 +104,9 @@ def html_to_text(html: str) -> str:
     """A comment's HTML as the plain text we keep: tags gone, entities read, a <br> a new
     line, a paragraph's end a blank line; then cleaned as every reader's text is
     (articles.text.clean_text: no invisible or control characters)."""
+    if "<" not in html and "&" not in html:  # already plain text: most of the time
+        html = html.replace("\n", " ")
+        return SPACES.sub(" ", clean_text(html)).strip()
     parser = _PlainText()
     parser.feed(html)
     parser.close()
@@ -125,23 +123,3 @@ def plain_name(value: str) -> str:
         # Three dots, not "…": NFKC (clean_text, again on saving) spells it so anyway.
         name = name[: AUTHOR_NAME_MAX - 3] + "..."
     return name
-
-
-def plain_email(value: str) -> str:
-    """An address that is one, or "" (an export's odd email is not a reason to lose the
-    comment: the email is never shown)."""
-    email = value.strip()
-    if not email or len(email) > EMAIL_MAX:
-        return ""
-    try:
-        validate_email(email)
-    except ValidationError:
-        return ""
-    return email
-
-
-def ip_or_none(value: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None

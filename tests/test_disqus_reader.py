@@ -328,7 +328,7 @@ def test_names_are_one_line_of_plain_text_cut_to_100_characters():
     assert long == "N" * 97 + "..."
 
 
-def test_odd_author_fields_are_dropped_not_the_post():
+def test_odd_author_fields_do_not_lose_the_post():
     items, report = read(
         thread("10", "https://x/a/"),
         post(
@@ -340,7 +340,8 @@ def test_odd_author_fields_are_dropped_not_the_post():
         ),
     )
     (record,) = posts_of(items)["10"]
-    assert (record.author_email, record.ip_address) == ("", None)
+    # imports.store drops the email and address that are not one (tests/test_import_disqus).
+    assert (record.author_email, record.ip_address) == ("not an email", "999.1.1.1")
     assert len(record.author_name) == 100
     assert record.author_name.startswith("<script>x</script>")
     assert not report.skip_counts
@@ -416,3 +417,16 @@ def test_threads_are_matched_by_link_and_unmatched_ones_listed_with_their_posts_
     }
     assert report.counts["thread", "matched to a story"] == 2
     assert any("https://x/nowhere/" in line for line in report.lines())
+
+
+def test_a_hostile_link_is_listed_on_one_short_line():
+    importer = FakeImporter({})
+    report = Report()
+    long_link = "https://x/" + "a" * 5000
+    import_disqus(
+        export(thread("10", long_link), thread("20", "https://x/\nFAKE: report line")),
+        report=report,
+        importer_for=lambda forum: importer,
+    )
+    listed = report.skipped["thread", "a thread matching no story"]
+    assert listed == [long_link[:197] + "...", "https://x/ FAKE: report line"]

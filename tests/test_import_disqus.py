@@ -278,3 +278,18 @@ def test_a_300_character_name_is_cut_to_100_and_the_post_kept(tmp_path, stories)
     import_disqus(path)
 
     assert imported("1005").author_name == "E" * 97 + "..."
+
+
+def test_an_odd_email_or_address_is_dropped_and_the_post_kept(tmp_path, stories):
+    path = sample(
+        tmp_path,
+        stories,
+        edit=lambda text: text.replace("<email>erin@example.org<", "<email>erin at home<").replace(
+            "2001:db8::5", "999.1.1.1"
+        ),
+    )
+
+    import_disqus(path)
+
+    answer = imported("1005")
+    assert (answer.author_email, answer.ip_address, answer.author_name) == ("", None, "Erin")
