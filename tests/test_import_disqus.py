@@ -262,6 +262,7 @@ def test_a_file_that_is_not_a_disqus_export_gets_one_sentence(tmp_path, content,
 
     message = str(raised.value)
     assert message.startswith("This is not a Disqus export:") and root in message
+    assert message.endswith("; nothing was imported.") and message.count(". ") == 0
     assert "\n" not in message and "Traceback" not in message
 
 

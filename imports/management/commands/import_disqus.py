@@ -59,7 +59,7 @@ class Command(BaseCommand):
                     "nothing was imported."
                 ) from None
             except NotDisqus as error:
-                raise CommandError(f"{error} Nothing was imported.") from None
+                raise CommandError(f"{str(error).rstrip('.')}; nothing was imported.") from None
             except (OSError, EOFError) as error:
                 # A truncated or corrupt gzip file.
                 raise CommandError(f"Cannot read {file}: {error}; nothing was imported.") from None
