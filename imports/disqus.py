@@ -369,7 +369,9 @@ def import_disqus(
         if isinstance(item, DisqusThread):
             item.article_pk = importer.story_for_link(item.link) if item.link else None
             if item.article_pk is None:
-                report.skip(THREAD, "a thread matching no story", listed(item.link or item.key))
+                report.skip(
+                    THREAD, "a thread matching no story", listed(item.link or item.key), every=True
+                )
             else:
                 report.count(THREAD, "matched to a story")
                 if item.closed:
