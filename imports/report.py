@@ -23,12 +23,15 @@ class Report:
         and not imported (e.g. "not imported")."""
         self.counts[kind, outcome] += number
 
-    def skip(self, kind: str, reason: str, record_id: str = "", *, number: int = 1) -> None:
+    def skip(
+        self, kind: str, reason: str, record_id: str = "", *, number: int = 1, every: bool = False
+    ) -> None:
         """A record left out (or `number` of them), and why: counted, and listed by id
-        (the first few)."""
+        (the first few; `every` one where the reader must see them all to act, such as
+        the links of threads that match no story)."""
         self.skip_counts[kind, reason] += number
         listed = self.skipped[kind, reason]
-        if record_id and len(listed) < LISTED_PER_REASON:
+        if record_id and (every or len(listed) < LISTED_PER_REASON):
             listed.append(record_id)
 
     def note(self, line: str) -> None:
@@ -58,8 +61,10 @@ class Report:
                 listed = f" ({', '.join(ids)}{', …' if number > len(ids) else ''})" if ids else ""
                 lines.append(f"  skipped {number:,}: {reason}{listed}")
         lines += self.notes
-        if not self.changed:
+        if not self.changed and not self.skip_counts:
             lines.append("Nothing changed: everything in the file is already here as it is.")
+        elif not self.changed:
+            lines.append("Nothing changed.")
         return lines
 
 

@@ -45,6 +45,7 @@ from articles.ratelimit import network_of
 from articles.text import clean_text
 from comments.models import MAX_DEPTH, Comment, RejectionReason, Thread
 from imports.addresses import old_address
+from imports.copying import copy_rows, next_ids
 from imports.models import ImportedComment, ImportedStory, OldAddress, Source
 from imports.records import CommentRecord, Named, StoryRecord
 from imports.report import Report
@@ -62,6 +63,9 @@ STATUSES = {
 }
 
 
+# Numbered slugs looked up at once for a slug already taken that day (past these, one
+# by one).
+NUMBERED_SLUGS = 20
 NO_PARENT = "a reply to a comment that doesn't exist"
 ANOTHER_STORY = "a reply to a comment on another story"
 
@@ -160,10 +164,12 @@ class Importer:
             with connection.cursor() as cursor:
                 cursor.execute(
                     """
-                    UPDATE comments_thread AS thread SET comment_count = (
-                        SELECT count(*) FROM comments_comment AS comment
-                        WHERE comment.thread_id = thread.id AND comment.status = 'visible')
-                    WHERE thread.id = ANY(%s)
+                    UPDATE comments_thread AS thread SET comment_count = counted.visible
+                    FROM (
+                        SELECT thread_id, count(*) FILTER (WHERE status = 'visible') AS visible
+                        FROM comments_comment WHERE thread_id = ANY(%s) GROUP BY thread_id
+                    ) AS counted
+                    WHERE thread.id = counted.thread_id
                     """,
                     [sorted(self._touched_threads)],
                 )
@@ -458,7 +464,9 @@ class Importer:
                 changed.append((record, comment_pk, imported_pk))
         self._create_comments(new)
         self._update_comments(changed)
-        self._touched_threads.update(thread_pk for thread_pk, _ in by_id.values())
+        # Threads whose counts may have changed: counted again once, at the end.
+        self._touched_threads.update(thread_pk for thread_pk, _ in new)
+        self._touched_threads.update(by_id[record.original_id][0] for record, _, _ in changed)
 
     def _placed_before(self, original_ids: set[str]) -> dict[str, "Placed"]:
         """Where comments imported earlier (another batch, another run) sit."""
@@ -499,13 +507,7 @@ class Importer:
                 waiting[parent].append((thread_pk, record))
             else:
                 self.report.skip("comment", NO_PARENT, record.original_id)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence('comments_comment', 'id')) "
-                "FROM generate_series(1, %s)",
-                [len(new)],
-            )
-            free_pks = [row[0] for row in cursor.fetchall()]
+        free_pks = next_ids(Comment, len(new))
         rows, imported = [], []
         while ready:
             thread_pk, record = ready.pop()
@@ -523,19 +525,23 @@ class Importer:
             placed[record.original_id] = here
             rows.append(_comment_row(record, here, parent.pk if parent else None))
             imported.append(
-                ImportedComment(
-                    source=self.source,
-                    original_id=record.original_id,
-                    comment_id=pk,
-                    digest=record.digest(),
-                )
+                {
+                    "source_id": self.source.pk,
+                    "original_id": record.original_id,
+                    "comment_id": pk,
+                    "digest": record.digest(),
+                }
             )
             ready.extend(waiting.pop(record.original_id, []))
         for orphans in waiting.values():  # replies to one another in a circle: no parent
             for _, record in orphans:
                 self.report.skip("comment", NO_PARENT, record.original_id)
-        Comment.objects.bulk_create(rows, batch_size=5000)
-        ImportedComment.objects.bulk_create(imported, batch_size=5000)
+        copy_rows(Comment, rows)
+        imported_pks = next_ids(ImportedComment, len(imported))
+        copy_rows(
+            ImportedComment,
+            [{**row, "id": pk} for row, pk in zip(imported, imported_pks, strict=True)],
+        )
         self.report.count("comment", "created", len(rows))
         self.rows += len(rows)
 
@@ -548,7 +554,7 @@ class Importer:
             comment = comments[pk]
             fresh = _comment_row(record, Placed(pk, comment.thread_id, 0, None, pk), None)
             for name in UPDATED_FIELDS:
-                setattr(comment, name, getattr(fresh, name))
+                setattr(comment, name, fresh[name])
             updated.append(comment)
         Comment.objects.bulk_update(updated, UPDATED_FIELDS, batch_size=2000)
         ImportedComment.objects.bulk_update(
@@ -611,42 +617,50 @@ def _valid_email(text: str) -> str:
     return text
 
 
-def _comment_row(record: CommentRecord, here: Placed, replied_pk: int | None) -> Comment:
+def _comment_row(record: CommentRecord, here: Placed, replied_pk: int | None) -> dict:
+    """The comment's columns (field attnames), for copying_rows()."""
     status = STATUSES[record.status]
     ip = _valid_ip(record.ip_address)
-    return Comment(
-        pk=here.pk,
-        thread_id=here.thread_pk,
-        parent_id=here.parent_pk,
+    return {
+        "id": here.pk,
+        "thread_id": here.thread_pk,
+        "parent_id": here.parent_pk,
         # Top-level comments have no root of their own (a database constraint).
-        root_id=here.root_pk if here.depth else None,
-        depth=here.depth,
-        replied_to_id=replied_pk,
-        author_name=clean_text(record.author_name).strip()[:100],
-        author_email=_valid_email(record.author_email),
-        body=clean_text(record.body).strip(),
-        created_at=record.created_at,
-        status=status,
-        held_reason=HELD_ON_IMPORT if status == Comment.Status.PENDING else "",
-        rejection_reason=RejectionReason.SPAM if record.spam else "",
+        "root_id": here.root_pk if here.depth else None,
+        "depth": here.depth,
+        "replied_to_id": replied_pk,
+        "author_name": clean_text(record.author_name).strip()[:100],
+        "author_email": _valid_email(record.author_email),
+        "body": clean_text(record.body).strip(),
+        "created_at": record.created_at,
+        "status": status,
+        "held_reason": HELD_ON_IMPORT if status == Comment.Status.PENDING else "",
+        "rejection_reason": RejectionReason.SPAM if record.spam else "",
         # Published on the site it came from: moderated there, so out of the
         # Unmoderated queue here.
-        decided_at=record.created_at if status == Comment.Status.VISIBLE else None,
-        ip_address=ip,
-        network=network_of(ip) or "",
-    )
+        "decided_at": record.created_at if status == Comment.Status.VISIBLE else None,
+        "ip_address": ip,
+        "network": network_of(ip) or "",
+    }
 
 
 def _unique_slugs(articles: list[Article]) -> None:
-    """Slugs are unique per publication day: a taken one gets -2, -3, …"""
-    taken = set(
-        Article.objects.filter(slug__in={a.slug for a in articles}).values_list(
-            "publication_date", "slug"
-        )
+    """Slugs are unique per publication day: a taken one gets -2, -3, … (two queries a
+    batch: the slugs wanted, then the numbered ones for those taken)."""
+
+    def taken(slugs: set[str]) -> set[tuple]:
+        return set(Article.objects.filter(slug__in=slugs).values_list("publication_date", "slug"))
+
+    used = taken({article.slug for article in articles})
+    clashing = [a for a in articles if (a.publication_date, a.slug) in used]
+    used |= taken(
+        {f"{a.slug[:240]}-{number}" for a in clashing for number in range(2, NUMBERED_SLUGS)}
     )
     for article in articles:
-        base, number = article.slug, 1
-        while (article.publication_date, article.slug) in taken:
+        base, number = article.slug[:240], 1
+        while (article.publication_date, article.slug) in used:
             number += 1
-            article.slug = f"{base[:240]}-{number}"
-        taken.add((article.publication_date, article.slug))
+            article.slug = f"{base}-{number}"
+            if number >= NUMBERED_SLUGS:
+                used |= taken({article.slug})
+        used.add((article.publication_date, article.slug))
