@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import BinaryIO, Protocol
 
-from defusedxml.ElementTree import iterparse
-
 from imports.records import BadRecord, CommentRecord
 from imports.report import Report
 from imports.text import html_to_text, plain_name
+from imports.xmlsafe import iterparse
 
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
 # ImportedComment.original_id's length.

@@ -23,7 +23,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element
 
-from defusedxml.ElementTree import iterparse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -31,6 +30,7 @@ from imports.addresses import old_address
 from imports.bodies import one_line, plain_text, wordpress_body
 from imports.records import BadRecord, CommentRecord, Named, StoryRecord
 from imports.report import Report
+from imports.xmlsafe import iterparse
 
 HOLD_LIMIT = 1000
 # WordPress writes this where a post has no date in that time zone (a draft's GMT date).

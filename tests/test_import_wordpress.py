@@ -734,3 +734,14 @@ def test_the_same_post_twice_waiting_for_its_photo_is_not_lost(tmp_path):
     records, _, _ = read(wxr(tmp_path, items))
     # Both go on (the Importer skips the second as "the same id twice in the file").
     assert [s.original_id for s, _ in records] == ["1", "1"]
+
+
+@pytest.mark.django_db
+def test_a_megabyte_of_comments_before_any_element_is_refused_without_reading_on(tmp_path):
+    path = tmp_path / "comments.xml"
+    path.write_text('<?xml version="1.0"?>\n' + "<!-- padding -->\n" * 80_000 + "<rss/>")
+    with pytest.raises(CommandError) as raised:
+        call_command("import_wordpress", str(path), stdout=StringIO(), stderr=StringIO())
+    assert "no root element in the file's first megabyte" in str(raised.value)
+    assert "line " in str(raised.value)
+    assert Article.objects.count() == 0
