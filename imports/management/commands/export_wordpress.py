@@ -23,25 +23,32 @@ class Command(BaseCommand):
             self.stderr.write(f"Exported {counts.line()}.")
             return
         target = Path(file)
-        if target.is_dir():
-            raise CommandError(f"{file} is a folder: name the file to write.")
-        if not target.parent.is_dir():
-            raise CommandError(f"There is no folder {target.parent} to write {target.name} in.")
         # Written beside the target and renamed when complete: a failed export never
         # leaves a half-written file under the name asked for.
         partial = target.with_name(f".{target.name}.partial")
         try:
+            if target.is_dir():
+                raise CommandError(f"{file} is a folder: name the file to write.")
+            if not target.parent.is_dir():
+                raise CommandError(f"There is no folder {target.parent} to write {target.name} in.")
             opener = gzip.open if target.suffix == ".gz" else open
             with opener(partial, "wt", encoding="utf-8", newline="\n") as out:
                 counts = export_wxr(out)
             os.replace(partial, target)
         except OSError as error:
-            partial.unlink(missing_ok=True)
+            _remove(partial)
             raise CommandError(f"Could not write {file}: {error.strerror or error}.") from None
         except BaseException:
-            partial.unlink(missing_ok=True)
+            _remove(partial)
             raise
         self.stdout.write(f"Exported {counts.line()} to {file}.")
+
+
+def _remove(partial: Path) -> None:
+    try:
+        partial.unlink(missing_ok=True)
+    except OSError:
+        pass  # never written (a name too long, a folder that is not there)
 
 
 class _Unterminated:
