@@ -23,9 +23,10 @@ class Report:
         and not imported (e.g. "not imported")."""
         self.counts[kind, outcome] += number
 
-    def skip(self, kind: str, reason: str, record_id: str = "") -> None:
-        """A record left out, and why: counted, and listed by id (the first few)."""
-        self.skip_counts[kind, reason] += 1
+    def skip(self, kind: str, reason: str, record_id: str = "", *, number: int = 1) -> None:
+        """A record left out (or `number` of them), and why: counted, and listed by id
+        (the first few)."""
+        self.skip_counts[kind, reason] += number
         listed = self.skipped[kind, reason]
         if record_id and len(listed) < LISTED_PER_REASON:
             listed.append(record_id)

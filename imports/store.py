@@ -2,30 +2,88 @@
 id, so that an import run again changes nothing and a newer export updates what changed.
 
 Readers (imports.wordpress, imports.disqus) stream records from the file and hand them
-here; the Importer saves them in batches (bulk inserts; a story and its comments
-together), and bumps the page cache once at the end, never per row. The command runs the
-whole import in one transaction (a malformed file imports nothing); --dry-run runs it
-all, reports, and rolls back.
-
-Usage:
+here; the Importer saves them in batches (a few bulk statements per batch of stories,
+whatever their comments), and bumps the page cache once at the end, never per row. The
+command runs the whole import in one transaction (a malformed file imports nothing);
+--dry-run runs it all, reports, and rolls back.
 
     report = Report()
     with transaction.atomic():
-        importer = Importer(kind=Source.Kind.WORDPRESS, source_name=site, report=report,
-                            default_section=Named("imported", "Imported"), section_map={})
-        for story, comments in read_wxr(...):
+        importer = Importer(kind=Source.Kind.WORDPRESS, source_name=site, report=report)
+        for story, comments in reader:
             importer.add_story(story, comments)   # buffered
         importer.finish()                          # flushes, counts, bumps caches
         if dry_run:
             transaction.set_rollback(True)
+
+What a newer export changes: a story's headline, teaser, body, byline, status, time,
+section and topics (its slug, and so its address, stay as first imported); a comment's
+text, name, email and status. What the site did meanwhile is overwritten for those
+fields: the archive being moved in is the authority until the move is done.
 """
 
-from articles.models import Article
+import ipaddress
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.validators import validate_email
+from django.db import connection
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.text import slugify
+
+from articles.html import sanitize_body
+from articles.links import link
+from articles.models import LEAD_PHOTO_MAX_BYTES, Article, Section, Topic
+from articles.pages import LISTINGS, SITE
+from articles.photos import clean_photo
+from articles.ratelimit import network_of
+from articles.text import clean_text
+from comments.models import MAX_DEPTH, Comment, RejectionReason, Thread
+from imports.addresses import old_address
+from imports.models import ImportedComment, ImportedStory, OldAddress, Source
 from imports.records import CommentRecord, Named, StoryRecord
 from imports.report import Report
+from pagecache import versions
 
 # Closed threads imported from elsewhere say so to readers.
 IMPORTED_CLOSED = "Imported closed"
+HELD_ON_IMPORT = "Awaiting approval on the site it was imported from"
+DEFAULT_SECTION = Named("imported", "Imported")
+STATUSES = {
+    "visible": Comment.Status.VISIBLE,
+    "pending": Comment.Status.PENDING,
+    "removed": Comment.Status.REMOVED,
+    "deleted": Comment.Status.DELETED,
+}
+
+
+NO_PARENT = "a reply to a comment that doesn't exist"
+ANOTHER_STORY = "a reply to a comment on another story"
+
+
+class Placed(NamedTuple):
+    """Where a comment sits in its thread: what its replies need to know."""
+
+    pk: int
+    thread_pk: int
+    depth: int
+    parent_pk: int | None
+    root_pk: int  # itself for a top-level comment
+
+
+@dataclass
+class _Batch:
+    stories: list[tuple[StoryRecord, list[CommentRecord]]] = field(default_factory=list)
+    # Comments for stories already saved (Disqus): article pk → records, and which
+    # threads the file closes.
+    comments: dict[int, list[CommentRecord]] = field(default_factory=lambda: defaultdict(list))
+    closes: set[int] = field(default_factory=set)
+    size: int = 0
 
 
 class Importer:
@@ -39,31 +97,556 @@ class Importer:
         section_map: dict[str, str] | None = None,
         batch_size: int = 500,
     ):
-        raise NotImplementedError
+        self.source, _ = Source.objects.get_or_create(kind=kind, name=source_name[:500])
+        self.source.save(update_fields=["last_imported_at"])
+        self.report = report
+        self.default_section = default_section or DEFAULT_SECTION
+        self.section_map = section_map or {}
+        self.batch_size = batch_size
+        self._batch = _Batch()
+        self._sections: dict[str, int] = {}
+        self._topics: dict[str, int] = {}
+        self._touched_threads: set[int] = set()
+        self.rows = 0
+
+    # What readers call.
 
     def add_story(self, story: StoryRecord, comments: list[CommentRecord]) -> None:
         """A story and its thread's comments (in any order: parents are placed first;
-        a reply to a comment not in the list is skipped as "a reply to a comment that
-        doesn't exist"). Created or updated by its original id; comments the same way.
+        a reply to a comment that is neither in the list nor imported before is skipped).
         Past our nesting depth a reply joins the deepest level. story.comments_closed
         closes the thread with IMPORTED_CLOSED."""
-        raise NotImplementedError
-
-    def story_for_link(self, link: str) -> int | None:
-        """The story (pk) a link names: this site's address of a story, or an old address
-        recorded by an import (imports.models.OldAddress)."""
-        raise NotImplementedError
+        self._batch.stories.append((story, comments))
+        self._batch.size += 1 + len(comments)
+        if len(self._batch.stories) >= self.batch_size or self._batch.size >= self.batch_size * 20:
+            self.flush()
 
     def add_comments(
         self, article_pk: int, comments: list[CommentRecord], *, closed: bool = False
     ) -> None:
-        """Comments for an existing story's thread (Disqus), as add_story's. `closed`
-        closes the thread with IMPORTED_CLOSED (an open thread is left as it is)."""
-        raise NotImplementedError
+        """Comments for an existing story's thread (Disqus), as add_story's; one thread's
+        comments may come in several calls. `closed` closes the thread with
+        IMPORTED_CLOSED."""
+        self._batch.comments[article_pk].extend(comments)
+        if closed:
+            self._batch.closes.add(article_pk)
+        self._batch.size += len(comments)
+        if self._batch.size >= self.batch_size * 20:
+            self.flush()
+
+    def story_for_link(self, link_text: str) -> int | None:
+        """The story (pk) a link names: this site's address of a story (on any host), or
+        an old address recorded by an import."""
+        address = old_address(link_text)
+        if address is None:
+            return None
+        path = address.partition("?")[0]
+        try:
+            match = resolve(path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name == "article" and "pk" in match.kwargs:
+            pk = int(match.kwargs["pk"])
+            if Article.objects.filter(pk=pk).exists():
+                return pk
+        return (
+            OldAddress.objects.filter(address=address).values_list("article_id", flat=True).first()
+        )
 
     def finish(self) -> None:
-        """Write what is buffered, refresh the threads' counts, bump the page cache."""
-        raise NotImplementedError
+        """Write what is buffered, refresh the threads' counts, bump the page cache once."""
+        self.flush()
+        if self._touched_threads:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    """
+                    UPDATE comments_thread AS thread SET comment_count = (
+                        SELECT count(*) FROM comments_comment AS comment
+                        WHERE comment.thread_id = thread.id AND comment.status = 'visible')
+                    WHERE thread.id = ANY(%s)
+                    """,
+                    [sorted(self._touched_threads)],
+                )
+        if self.report.changed:
+            versions.bump(SITE, LISTINGS)
+
+    def flush(self) -> None:
+        batch, self._batch = self._batch, _Batch()
+        story_pks = self._save_stories(batch.stories)
+        comments_of: dict[int, list[CommentRecord]] = defaultdict(list)
+        closes, opens = set(batch.closes), set()
+        for (story, comments), pk in zip(batch.stories, story_pks, strict=True):
+            if pk is None:
+                if comments:
+                    self.report.skip("comment", "its story was skipped", number=len(comments))
+                continue
+            comments_of[pk].extend(comments)
+            (closes if story.comments_closed else opens).add(pk)
+        for pk, comments in batch.comments.items():
+            comments_of[pk].extend(comments)
+        self._reopen(opens)
+        threads = self._threads(set(comments_of) | closes)
+        self._close(threads, closes)
+        self._save_comments(comments_of, threads)
+
+    # Stories.
+
+    def _save_stories(self, stories: list[tuple[StoryRecord, list]]) -> list[int | None]:
+        """Our pk for each record (None for one skipped), creating and updating."""
+        if not stories:
+            return []
+        known = {
+            original_id: (article_pk, digest, imported_pk)
+            for original_id, article_pk, digest, imported_pk in ImportedStory.objects.filter(
+                source=self.source, original_id__in=[s.original_id for s, _ in stories]
+            ).values_list("original_id", "article_id", "digest", "pk")
+        }
+        pks: list[int | None] = []
+        new, changed = [], []
+        seen: set[str] = set()
+        for story, _ in stories:
+            if story.original_id in seen:
+                self.report.skip("story", "the same id twice in the file", story.original_id)
+                pks.append(None)
+                continue
+            seen.add(story.original_id)
+            problem = _story_problem(story)
+            if problem:
+                self.report.skip("story", problem, story.original_id)
+                pks.append(None)
+                continue
+            if story.original_id not in known:
+                new.append(story)
+                pks.append(story.original_id)  # replaced by the pk once created
+                continue
+            article_pk, digest, imported_pk = known[story.original_id]
+            pks.append(article_pk)
+            if digest == story.digest():
+                self.report.count("story", "unchanged")
+            else:
+                changed.append((story, article_pk, imported_pk))
+        created = self._create_stories(new)
+        self._update_stories(changed)
+        return [created.get(pk, pk) if isinstance(pk, str) else pk for pk in pks]
+
+    def _section(self, named: Named | None) -> int:
+        named = named or self.default_section
+        slug = slugify(self.section_map.get(named.slug, named.slug))[:100] or "imported"
+        if slug not in self._sections:
+            section = Section.objects.filter(slug=slug).first()
+            if section is None:
+                name = (named.name if slug == slugify(named.slug) else slug).strip()[:100]
+                section = Section.objects.filter(name=name).first() or Section.objects.create(
+                    name=name or slug, slug=slug
+                )
+                self.report.count("section", "created")
+            self._sections[slug] = section.pk
+        return self._sections[slug]
+
+    def _topic_pks(self, topics: list[Named]) -> list[int]:
+        pks = []
+        for named in topics:
+            slug = slugify(named.slug)[:150]
+            if not slug:
+                continue
+            if slug not in self._topics:
+                topic = Topic.objects.filter(slug=slug).first()
+                if topic is None:
+                    name = named.name.strip()[:150] or slug
+                    topic = Topic.objects.filter(name=name).first() or Topic.objects.create(
+                        name=name, slug=slug
+                    )
+                    self.report.count("topic", "created")
+                self._topics[slug] = topic.pk
+            if self._topics[slug] not in pks:
+                pks.append(self._topics[slug])
+        return pks
+
+    def _fill(self, article: Article, story: StoryRecord) -> None:
+        article.headline = clean_text(story.headline).strip()[:255]
+        article.section_id = self._section(story.section)
+        article.teaser = clean_text(story.teaser).strip()
+        article.body = sanitize_body(story.body)
+        article.byline = clean_text(story.byline).strip()[:255]
+        article.status = (
+            Article.Status.PUBLISHED if story.status == "published" else Article.Status.DRAFT
+        )
+        article.published_at = story.published_at
+        article.publication_date = timezone.localdate(story.published_at)
+
+    def _create_stories(self, stories: list[StoryRecord]) -> dict[str, int]:
+        if not stories:
+            return {}
+        articles = []
+        for story in stories:
+            article = Article()
+            self._fill(article, story)
+            article.slug = slugify(story.slug)[:200] or slugify(story.headline)[:200] or "story"
+            articles.append(article)
+        _unique_slugs(articles)
+        Article.objects.bulk_create(articles)
+        self.report.count("story", "created", len(articles))
+        ImportedStory.objects.bulk_create(
+            ImportedStory(
+                source=self.source,
+                original_id=story.original_id,
+                article_id=article.pk,
+                digest=story.digest(),
+                photo_url=story.photo_url[:1000],
+            )
+            for story, article in zip(stories, articles, strict=True)
+        )
+        links = Article.topics.through
+        links.objects.bulk_create(
+            links(article_id=article.pk, topic_id=topic_pk)
+            for story, article in zip(stories, articles, strict=True)
+            for topic_pk in self._topic_pks(story.topics)
+        )
+        self._remember_addresses(zip(stories, articles, strict=True))
+        for story, article in zip(stories, articles, strict=True):
+            if story.photo_file:
+                self._attach_photo(article, story)
+        self.rows += len(articles)
+        return {
+            story.original_id: article.pk for story, article in zip(stories, articles, strict=True)
+        }
+
+    def _update_stories(self, changed: list[tuple[StoryRecord, int, int]]) -> None:
+        if not changed:
+            return
+        articles = Article.objects.in_bulk([pk for _, pk, _ in changed])
+        fields = ["headline", "section", "teaser", "body", "byline", "status"]
+        fields += ["published_at", "publication_date", "updated_at"]
+        now = timezone.now()
+        updated = []
+        for story, pk, _ in changed:
+            article = articles[pk]
+            self._fill(article, story)
+            article.updated_at = now
+            updated.append(article)
+        Article.objects.bulk_update(updated, fields)
+        links = Article.topics.through
+        links.objects.filter(article_id__in=[a.pk for a in updated]).delete()
+        links.objects.bulk_create(
+            links(article_id=pk, topic_id=topic_pk)
+            for story, pk, _ in changed
+            for topic_pk in self._topic_pks(story.topics)
+        )
+        ImportedStory.objects.bulk_update(
+            [
+                ImportedStory(pk=imported_pk, digest=story.digest(), photo_url=story.photo_url)
+                for story, _, imported_pk in changed
+            ],
+            ["digest", "photo_url"],
+        )
+        self._remember_addresses((story, articles[pk]) for story, pk, _ in changed)
+        for story, pk, _ in changed:
+            if story.photo_file and not articles[pk].lead_photo:
+                self._attach_photo(articles[pk], story)
+        self.report.count("story", "updated", len(updated))
+        self.rows += len(updated)
+
+    def _remember_addresses(self, pairs) -> None:
+        rows = {}
+        for story, article in pairs:
+            for url in story.old_addresses:
+                address = old_address(url)
+                if address and address != link(
+                    "articles:article", pk=article.pk, slug=article.slug
+                ).rstrip("/"):
+                    rows.setdefault(address, article.pk)
+        OldAddress.objects.bulk_create(
+            [
+                OldAddress(address=address, article_id=pk, source=self.source)
+                for address, pk in rows.items()
+            ],
+            ignore_conflicts=True,
+        )
+
+    def _attach_photo(self, article: Article, story: StoryRecord) -> None:
+        """The featured image from --media-dir, through the admin's own checks."""
+        path = Path(story.photo_file)
+        try:
+            if path.stat().st_size > LEAD_PHOTO_MAX_BYTES:
+                raise ValidationError("larger than the lead photo limit")
+            upload = SimpleUploadedFile(path.name, path.read_bytes())
+            photo = clean_photo(upload)
+        except OSError:
+            self.report.skip("photo", "its file is not in --media-dir", story.original_id)
+            return
+        except ValidationError as error:
+            self.report.skip("photo", f"refused: {' '.join(error.messages)}", story.original_id)
+            return
+        article.lead_photo.save(photo.name, photo, save=False)
+        article.lead_photo_caption = clean_text(story.photo_caption).strip()[:500]
+        article.lead_photo_alt = clean_text(story.photo_alt).strip()[:300]
+        Article.objects.filter(pk=article.pk).update(
+            lead_photo=article.lead_photo.name,
+            lead_photo_width=article.lead_photo_width,
+            lead_photo_height=article.lead_photo_height,
+            lead_photo_caption=article.lead_photo_caption,
+            lead_photo_alt=article.lead_photo_alt,
+        )
+        self.report.count("photo", "created")
+
+    # Threads.
+
+    def _threads(self, article_pks: set[int]) -> dict[int, Thread]:
+        if not article_pks:
+            return {}
+        Thread.objects.bulk_create(
+            [Thread(article_id=pk) for pk in article_pks], ignore_conflicts=True
+        )
+        threads = {
+            thread.article_id: thread
+            for thread in Thread.objects.filter(article_id__in=article_pks).only(
+                "pk", "article_id", "closed_at", "close_reason"
+            )
+        }
+        return threads
+
+    def _close(self, threads: dict[int, Thread], closes: set[int]) -> None:
+        to_close = [threads[pk].pk for pk in closes if threads[pk].closed_at is None]
+        if to_close:
+            Thread.objects.filter(pk__in=to_close).update(
+                closed_at=timezone.now(), close_reason=IMPORTED_CLOSED, closed_by=None
+            )
+            self.report.count("thread", "closed", len(to_close))
+
+    def _reopen(self, article_pks: set[int]) -> None:
+        """A thread an earlier import closed, which a newer file opens, is reopened; one
+        a moderator closed here stays closed."""
+        if not article_pks:
+            return
+        reopened = Thread.objects.filter(
+            article_id__in=article_pks, closed_at__isnull=False, close_reason=IMPORTED_CLOSED
+        ).update(closed_at=None, close_reason="", reopened_at=timezone.now())
+        if reopened:
+            self.report.count("thread", "reopened", reopened)
+
+    # Comments.
+
+    def _save_comments(
+        self, comments_of: dict[int, list[CommentRecord]], threads: dict[int, Thread]
+    ) -> None:
+        by_id: dict[str, tuple[int, CommentRecord]] = {}
+        for article_pk, records in comments_of.items():
+            for record in records:
+                problem = _comment_problem(record)
+                if not problem and record.original_id in by_id:
+                    problem = "the same id twice in the file"
+                if problem:
+                    self.report.skip("comment", problem, record.original_id)
+                    continue
+                by_id[record.original_id] = (threads[article_pk].pk, record)
+        if not by_id:
+            return
+        known = {
+            original_id: (comment_pk, digest, imported_pk)
+            for original_id, comment_pk, digest, imported_pk in ImportedComment.objects.filter(
+                source=self.source, original_id__in=list(by_id)
+            ).values_list("original_id", "comment_id", "digest", "pk")
+        }
+        new, changed = [], []
+        for original_id, (thread_pk, record) in by_id.items():
+            if original_id not in known:
+                new.append((thread_pk, record))
+            elif known[original_id][1] == record.digest():
+                self.report.count("comment", "unchanged")
+            else:
+                comment_pk, _, imported_pk = known[original_id]
+                changed.append((record, comment_pk, imported_pk))
+        self._create_comments(new)
+        self._update_comments(changed)
+        self._touched_threads.update(thread_pk for thread_pk, _ in by_id.values())
+
+    def _placed_before(self, original_ids: set[str]) -> dict[str, "Placed"]:
+        """Where comments imported earlier (another batch, another run) sit."""
+        if not original_ids:
+            return {}
+        rows = ImportedComment.objects.filter(
+            source=self.source, original_id__in=original_ids
+        ).values_list(
+            "original_id",
+            "comment_id",
+            "comment__thread_id",
+            "comment__depth",
+            "comment__parent_id",
+            "comment__root_id",
+        )
+        return {
+            original_id: Placed(pk, thread_pk, depth, parent_pk, root_pk or pk)
+            for original_id, pk, thread_pk, depth, parent_pk, root_pk in rows
+        }
+
+    def _create_comments(self, new: list[tuple[int, CommentRecord]]) -> None:
+        """Parents before replies: each record is placed once its parent is, with ids
+        taken from the comments' sequence first, so that one statement writes them all
+        (the foreign keys are checked at commit)."""
+        if not new:
+            return
+        creating = {record.original_id for _, record in new}
+        placed = self._placed_before(
+            {r.parent_id for _, r in new if r.parent_id and r.parent_id not in creating}
+        )
+        waiting: dict[str, list[tuple[int, CommentRecord]]] = defaultdict(list)
+        ready: list[tuple[int, CommentRecord]] = []
+        for thread_pk, record in new:
+            parent = record.parent_id
+            if not parent or parent in placed:
+                ready.append((thread_pk, record))
+            elif parent in creating:
+                waiting[parent].append((thread_pk, record))
+            else:
+                self.report.skip("comment", NO_PARENT, record.original_id)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('comments_comment', 'id')) "
+                "FROM generate_series(1, %s)",
+                [len(new)],
+            )
+            free_pks = [row[0] for row in cursor.fetchall()]
+        rows, imported = [], []
+        while ready:
+            thread_pk, record = ready.pop()
+            parent = placed.get(record.parent_id) if record.parent_id else None
+            if parent is not None and parent.thread_pk != thread_pk:
+                self.report.skip("comment", ANOTHER_STORY, record.original_id)
+                continue
+            pk = free_pks.pop()
+            if parent is None:
+                here = Placed(pk, thread_pk, 0, None, pk)
+            elif parent.depth < MAX_DEPTH:
+                here = Placed(pk, thread_pk, parent.depth + 1, parent.pk, parent.root_pk)
+            else:  # past our nesting depth: beside its parent, at the deepest level
+                here = Placed(pk, thread_pk, parent.depth, parent.parent_pk, parent.root_pk)
+            placed[record.original_id] = here
+            rows.append(_comment_row(record, here, parent.pk if parent else None))
+            imported.append(
+                ImportedComment(
+                    source=self.source,
+                    original_id=record.original_id,
+                    comment_id=pk,
+                    digest=record.digest(),
+                )
+            )
+            ready.extend(waiting.pop(record.original_id, []))
+        for orphans in waiting.values():  # replies to one another in a circle: no parent
+            for _, record in orphans:
+                self.report.skip("comment", NO_PARENT, record.original_id)
+        Comment.objects.bulk_create(rows, batch_size=5000)
+        ImportedComment.objects.bulk_create(imported, batch_size=5000)
+        self.report.count("comment", "created", len(rows))
+        self.rows += len(rows)
+
+    def _update_comments(self, changed: list[tuple[CommentRecord, int, int]]) -> None:
+        if not changed:
+            return
+        comments = Comment.objects.in_bulk([pk for _, pk, _ in changed])
+        updated = []
+        for record, pk, _ in changed:
+            comment = comments[pk]
+            fresh = _comment_row(record, Placed(pk, comment.thread_id, 0, None, pk), None)
+            for name in UPDATED_FIELDS:
+                setattr(comment, name, getattr(fresh, name))
+            updated.append(comment)
+        Comment.objects.bulk_update(updated, UPDATED_FIELDS, batch_size=2000)
+        ImportedComment.objects.bulk_update(
+            [ImportedComment(pk=imported_pk, digest=r.digest()) for r, _, imported_pk in changed],
+            ["digest"],
+        )
+        self.report.count("comment", "updated", len(updated))
+        self.rows += len(updated)
 
 
-__all__ = ["Article", "IMPORTED_CLOSED", "Importer"]
+UPDATED_FIELDS = [
+    "author_name",
+    "author_email",
+    "body",
+    "status",
+    "held_reason",
+    "rejection_reason",
+    "ip_address",
+    "network",
+]
+
+
+def _story_problem(story: StoryRecord) -> str:
+    if not story.headline.strip():
+        return "no title"
+    if story.status not in ("published", "draft"):
+        return f"an unknown status ({story.status[:30]})"
+    if story.published_at is None or timezone.is_naive(story.published_at):
+        return "no publication time"
+    return ""
+
+
+def _comment_problem(record: CommentRecord) -> str:
+    if not record.original_id:
+        return "no id"
+    if not record.body.strip():
+        return "an empty comment"
+    if record.status not in STATUSES:
+        return f"an unknown status ({record.status[:30]})"
+    if record.created_at is None or timezone.is_naive(record.created_at):
+        return "no time"
+    return ""
+
+
+def _valid_ip(text: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((text or "").strip()))
+    except ValueError:
+        return None
+
+
+def _valid_email(text: str) -> str:
+    text = text.strip()
+    if not text or len(text) > 254:
+        return ""
+    try:
+        validate_email(text)
+    except ValidationError:
+        return ""
+    return text
+
+
+def _comment_row(record: CommentRecord, here: Placed, replied_pk: int | None) -> Comment:
+    status = STATUSES[record.status]
+    ip = _valid_ip(record.ip_address)
+    return Comment(
+        pk=here.pk,
+        thread_id=here.thread_pk,
+        parent_id=here.parent_pk,
+        # Top-level comments have no root of their own (a database constraint).
+        root_id=here.root_pk if here.depth else None,
+        depth=here.depth,
+        replied_to_id=replied_pk,
+        author_name=clean_text(record.author_name).strip()[:100],
+        author_email=_valid_email(record.author_email),
+        body=clean_text(record.body).strip(),
+        created_at=record.created_at,
+        status=status,
+        held_reason=HELD_ON_IMPORT if status == Comment.Status.PENDING else "",
+        rejection_reason=RejectionReason.SPAM if record.spam else "",
+        # Published on the site it came from: moderated there, so out of the
+        # Unmoderated queue here.
+        decided_at=record.created_at if status == Comment.Status.VISIBLE else None,
+        ip_address=ip,
+        network=network_of(ip) or "",
+    )
+
+
+def _unique_slugs(articles: list[Article]) -> None:
+    """Slugs are unique per publication day: a taken one gets -2, -3, …"""
+    taken = set(
+        Article.objects.filter(slug__in={a.slug for a in articles}).values_list(
+            "publication_date", "slug"
+        )
+    )
+    for article in articles:
+        base, number = article.slug, 1
+        while (article.publication_date, article.slug) in taken:
+            number += 1
+            article.slug = f"{base[:240]}-{number}"
+        taken.add((article.publication_date, article.slug))
