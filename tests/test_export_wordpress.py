@@ -248,16 +248,26 @@ def test_author_logins_are_unique_ascii_slugs():
     assert all(login.isascii() for login in logins.values())
 
 
-def test_queries_do_not_grow_with_the_stories(assert_queries_do_not_grow):
+def test_queries_do_not_grow_with_the_stories(assert_queries_do_not_grow, settings):
+    # The automatic close reads each story's thread and its section's policy: they
+    # come with the story, not a query apiece.
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 30
     section = make_section()
+    SectionPolicy.objects.create(section=section, close_after_days=10)
     topic = make_topic()
 
     def setup(number):
+        Comment.objects.filter(depth__gt=0).delete()  # replies protect their parents
+        Comment.objects.all().delete()
         replace_stories(section, number)
         stories = list(Article.objects.all())
-        threads = Thread.objects.bulk_create(Thread(article=story) for story in stories)
-        Comment.objects.bulk_create(
+        # Half the stories have a thread (with two comments, one a reply), half none yet.
+        threads = Thread.objects.bulk_create(Thread(article=story) for story in stories[::2])
+        tops = Comment.objects.bulk_create(
             Comment(thread=thread, author_name="Reader", body="Words.") for thread in threads
+        )
+        Comment.objects.bulk_create(
+            Comment(thread=top.thread, parent=top, root=top, depth=1, body="Reply.") for top in tops
         )
         for story in stories[::3]:
             story.topics.add(topic)
@@ -267,6 +277,8 @@ def test_queries_do_not_grow_with_the_stories(assert_queries_do_not_grow):
         items = items_by_id(exported())
         assert len(items) == number
         assert sum(len(comments_by_id(item)) for item in items.values()) == number
+        statuses = {item.findtext(f"{WP}comment_status") for item in items.values()}
+        assert statuses == {"open"}
 
     assert_queries_do_not_grow(setup, export, budget=10, sizes=(10, 200))
 
