@@ -112,6 +112,8 @@ MIDDLEWARE = [
     "newsroom.headers.CrossOriginResourcePolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A 404 (or WordPress's /?p=123) that an imported story's old address names: a 301.
+    "imports.middleware.OldAddressMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this session gave a second factor, and which.
