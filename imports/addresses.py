@@ -12,23 +12,32 @@ MAX_LENGTH = 1000
 def old_address(url: str) -> str | None:
     """The path (without its trailing slash) and the naming query parameters of `url`,
     absolute or not; None for what names nothing we could answer (an empty path and no
-    naming parameter, or an address too long to be one)."""
+    naming parameter, a NUL, or an address too long to be one)."""
     parts = urlsplit(url.strip())
-    path = unquote(parts.path or "/")
+    return _address(parts.path, parts.query, quoted=True)
+
+
+def request_address(request) -> str | None:
+    """The old address a request asks for. Read from the request's path (decoded once
+    by Django), never parsed again as a URL: a path that starts with `//` would read as
+    a host."""
+    return _address(request.path, request.META.get("QUERY_STRING", ""))
+
+
+def _address(path: str, query: str, *, quoted: bool = False) -> str | None:
+    path = (unquote(path) if quoted else path) or "/"
+    if "\x00" in path:  # PostgreSQL refuses a NUL even in a query
+        return None
     if not path.startswith("/"):
         path = "/" + path
     if len(path) > 1:
         path = path.rstrip("/") or "/"
     naming = [
         (name, value)
-        for name, value in parse_qsl(parts.query, keep_blank_values=False)
+        for name, value in parse_qsl(query, keep_blank_values=False)
         if name in NAMING_PARAMETERS and value.isdigit()
     ]
     address = path + (f"?{urlencode(sorted(naming))}" if naming else "")
     if address == "/" or len(address) > MAX_LENGTH:
         return None
     return address
-
-
-def request_address(request) -> str | None:
-    return old_address(request.get_full_path())

@@ -97,7 +97,7 @@ class OldAddressForm(forms.ModelForm):
     def clean_address(self) -> str:
         # The middleware looks requests up by this one spelling.
         address = old_address(self.cleaned_data["address"])
-        if address is None or "\x00" in address:
+        if address is None:
             raise forms.ValidationError(
                 "This names no page: give an address with a path, or /?p= and a number."
             )

@@ -35,8 +35,7 @@ class OldAddressMiddleware:
 
     def redirect(self, request) -> HttpResponsePermanentRedirect | None:
         address = request_address(request)
-        if address is None or "\x00" in address:
-            # A NUL (`/%00/`) is in no stored address: PostgreSQL refuses it even in a query.
+        if address is None:
             return None
         try:
             story = OldAddress.objects.story_for(address)

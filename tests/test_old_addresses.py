@@ -144,3 +144,10 @@ def test_a_404_costs_one_lookup(client):
 
     assert response.status_code == 301
     assert len([q for q in sql if "imports_oldaddress" in q]) == 1
+
+
+def test_old_addresses_drop_nul_and_keep_one_spelling_for_double_slashes():
+    from imports.addresses import old_address
+
+    assert old_address("https://old.example/a%00b/") is None
+    assert old_address("https://old.example//2014/story/") == "//2014/story"
