@@ -41,7 +41,15 @@ SLUG_LENGTH = 200  # below Article.slug's 255: room for the Importer to make it 
 UNTITLED = "Untitled"
 # Comment types that are not readers' words.
 NOT_COMMENTS = {"pingback", "trackback"}
-APPROVED = {"1": ("visible", False), "0": ("pending", False), "spam": ("removed", True)}
+# Trash is "deleted" while read: kept as a tombstone only where replies need it, else
+# skipped (WxrReader._without_lone_trash).
+APPROVED = {
+    "1": ("visible", False),
+    "0": ("pending", False),
+    "spam": ("removed", True),
+    "trash": ("deleted", False),
+}
+TRASHED_WITHOUT_TEXT = "(In the trash on WordPress; the export did not keep its text.)"
 STATUSES = {"publish": "published", "future": "published", "draft": "draft", "pending": "draft"}
 NOT_IMPORTED_STATUSES = {"private": "private", "trash": "in the trash"}
 GZIP_MAGIC = b"\x1f\x8b"
@@ -321,6 +329,7 @@ class WxrReader:
 
     def _comments(self, item: Element) -> list[CommentRecord]:
         comments = []
+        trashed: set[str] = set()
         for element in item:
             if _kind(element.tag) != ("wp", "comment"):
                 continue
@@ -333,7 +342,34 @@ class WxrReader:
                 continue
             if comment:
                 comments.append(comment)
-        return comments
+                if comment.status == "deleted":
+                    trashed.add(comment.original_id)
+        return self._without_lone_trash(comments, trashed) if trashed else comments
+
+    def _without_lone_trash(
+        self, comments: list[CommentRecord], trashed: set[str]
+    ) -> list[CommentRecord]:
+        """Trash stays out, except where it holds its replies' place: a trashed comment
+        that a comment coming in answers (directly, or through other trash) comes in as
+        deleted, a tombstone, so its replies are not lost as replies to nothing. (Our own
+        export writes removed and author-deleted comments as trash, replies and all.)"""
+        parent_of = {comment.original_id: comment.parent_id for comment in comments}
+        holding: set[str] = set()
+        for comment in comments:
+            if comment.original_id in trashed:
+                continue
+            parent = comment.parent_id
+            # Up through trash only, each once: a circle of replies ends too.
+            while parent in trashed and parent not in holding:
+                holding.add(parent)
+                parent = parent_of.get(parent, "")
+        kept = []
+        for comment in comments:
+            if comment.original_id in trashed and comment.original_id not in holding:
+                self.report.skip("comment", "in the trash", comment.original_id)
+            else:
+                kept.append(comment)
+        return kept
 
     def _comment(self, fields: dict[str, str], comment_id: str) -> CommentRecord | None:
         if not comment_id.isdigit():
@@ -345,13 +381,12 @@ class WxrReader:
         if kind not in ("", "comment"):
             raise BadRecord(f"a comment type we do not import ({kind[:40]!r})")
         approved = fields.get("comment_approved", "").strip()
-        if approved == "trash":
-            self.report.skip("comment", "in the trash", comment_id)
-            return None
         if approved not in APPROVED:
             raise BadRecord(f"an approval that is not 1, 0, spam or trash ({approved[:40]!r})")
         status, spam = APPROVED[approved]
         body = plain_text(fields.get("comment_content", ""))
+        if not body and status == "deleted":
+            body = TRASHED_WITHOUT_TEXT  # it may yet hold its replies' place
         if not body:
             raise BadRecord("an empty body")
         parent = fields.get("comment_parent", "").strip()

@@ -745,3 +745,80 @@ def test_a_megabyte_of_comments_before_any_element_is_refused_without_reading_on
     assert "no root element in the file's first megabyte" in str(raised.value)
     assert "line " in str(raised.value)
     assert Article.objects.count() == 0
+
+
+# Trash that holds replies (our own export writes removed and deleted comments as trash) --
+
+
+def test_trash_with_replies_comes_in_as_a_tombstone(tmp_path):
+    items = post(
+        1,
+        extra=comment(1, approved="trash")
+        + comment(2, parent=1)
+        + comment(3, approved="trash")  # no replies: skipped, as before
+        + comment(4, approved="trash")  # answered only by trash that is answered
+        + comment(5, parent=4, approved="trash")
+        + comment(6, parent=5, approved="spam")
+        + comment(7, approved="trash")  # answered only by lone trash: skipped too
+        + comment(8, parent=7, approved="trash"),
+    )
+    [(_, comments)], report, _ = read(wxr(tmp_path, items))
+    statuses = {c.original_id: c.status for c in comments}
+    assert statuses == {
+        "1": "deleted",
+        "2": "visible",
+        "4": "deleted",
+        "5": "deleted",
+        "6": "removed",
+    }
+    assert report.skipped["comment", "in the trash"] == ["3", "7", "8"]
+    assert {c.original_id: c.body for c in comments}["1"] == "A comment."
+
+
+def test_trash_replies_in_a_circle_end(tmp_path):
+    items = post(
+        1,
+        extra=comment(1, parent=2, approved="trash")
+        + comment(2, parent=1, approved="trash")
+        + comment(3, parent=1),
+    )
+    [(_, comments)], _, _ = read(wxr(tmp_path, items))
+    assert {c.original_id: c.status for c in comments} == {
+        "1": "deleted",
+        "2": "deleted",
+        "3": "visible",
+    }
+
+
+def test_trash_answered_from_another_post_is_not_held(tmp_path):
+    items = post(1, extra=comment(1, approved="trash")) + post(2, extra=comment(2, parent=1))
+    records, report, _ = read(wxr(tmp_path, items))
+    assert [c.original_id for c in by_id(records)["1"][1]] == []
+    assert report.skipped["comment", "in the trash"] == ["1"]
+
+
+def test_trash_without_text_still_holds_its_replies_place(tmp_path):
+    items = post(1, extra=comment(1, approved="trash", content="") + comment(2, parent=1))
+    [(_, comments)], _, _ = read(wxr(tmp_path, items))
+    assert comments[0].status == "deleted"
+    assert "trash" in comments[0].body
+
+
+@pytest.mark.django_db
+def test_trash_with_replies_is_a_tombstone_on_the_story_page(client, tmp_path):
+    items = post(
+        1,
+        extra=comment(1, approved="trash", content="Taken back")
+        + comment(2, parent=1, content="An answer")
+        + comment(3, approved="trash", content="Nobody answered"),
+    )
+    output = import_wordpress(wxr(tmp_path, items))
+    assert "comment: 2 created, 1 skipped" in output
+    comments = {c.imported_as.original_id: c for c in Comment.objects.select_related("imported_as")}
+    assert set(comments) == {"1", "2"}
+    assert comments["1"].status == Comment.Status.DELETED
+    assert comments["2"].parent_id == comments["1"].pk and comments["2"].depth == 1
+    page = client.get(Article.objects.get().get_absolute_url()).content.decode()
+    assert "This comment was deleted by its author." in page
+    assert "An answer" in page
+    assert "Taken back" not in page and "Nobody answered" not in page
