@@ -19,10 +19,16 @@ What goes where (WordPress's names on the right):
   thread is closed now, by a moderator or by the section's automatic close
   (`CommentRules.is_open()`), else `open`;
 - the body is our sanitised HTML as it is; the teaser is the excerpt;
-- a comment keeps our id, its parent's id (0 for none) and its author's name, email and
-  address. A reader's comment is plain text, while WordPress takes a comment's content
-  as HTML: it is written HTML-escaped, so that what WordPress shows is what our readers
-  read, and a comment that imitates markup (`<script>`) stays text there as here.
+- a comment keeps our id, the id of the comment it answers (its `replied_to`: past our
+  nesting depth a reply sits beside the comment it answers, while WordPress keeps the
+  tree as it was written; 0 for none) and its author's name, email and address.
+
+Our headlines, teasers, bylines, names of sections, topics and commenters, and comments
+are plain text, while WordPress keeps each of those as HTML (a post's title, excerpt and
+a comment as written; names HTML-escaped on saving, by its `pre_*_name` filters): they
+are written HTML-escaped (`as_html`), so that what WordPress shows is what our readers
+read, text that imitates markup (`<script>`) stays text there as here, and our own
+import (imports.wordpress, which reads them as HTML) gets back exactly what was written.
 
 Removed and deleted comments are exported, not left out, so that a thread keeps its
 shape (replies under a removed comment keep their parent), in WordPress's two bins:
@@ -72,6 +78,12 @@ NAMESPACES = {
 
 # What XML 1.0 cannot carry: C0 controls but tab, LF and CR; lone surrogates; U+FFFE/F.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def as_html(text: str) -> str:
+    """Our plain text as the HTML WordPress keeps in the field (see the module's
+    docstring); escaped for XML after this."""
+    return escape(text, quote=False)
 
 
 def xml_text(value: object) -> str:
@@ -190,7 +202,7 @@ class WXRWriter:
                 f"\t<wp:author><wp:author_id>{number}</wp:author_id>"
                 f"<wp:author_login>{cdata(login)}</wp:author_login>"
                 f"<wp:author_email></wp:author_email>"
-                f"<wp:author_display_name>{cdata(byline)}</wp:author_display_name>"
+                f"<wp:author_display_name>{cdata(as_html(byline))}</wp:author_display_name>"
                 f"<wp:author_first_name></wp:author_first_name>"
                 f"<wp:author_last_name></wp:author_last_name></wp:author>\n"
             )
@@ -206,20 +218,20 @@ class WXRWriter:
                 f"\t<wp:category><wp:term_id>{term_id}</wp:term_id>"
                 f"<wp:category_nicename>{cdata(section.slug)}</wp:category_nicename>"
                 f"<wp:category_parent></wp:category_parent>"
-                f"<wp:cat_name>{cdata(section.name)}</wp:cat_name></wp:category>\n"
+                f"<wp:cat_name>{cdata(as_html(section.name))}</wp:cat_name></wp:category>\n"
             )
         for topic in Topic.objects.order_by("pk"):
             term_id += 1
             self.counts.topics += 1
             description = (
-                f"<wp:tag_description>{cdata(topic.description)}</wp:tag_description>"
+                f"<wp:tag_description>{cdata(as_html(topic.description))}</wp:tag_description>"
                 if topic.description
                 else ""
             )
             self.out.write(
                 f"\t<wp:tag><wp:term_id>{term_id}</wp:term_id>"
                 f"<wp:tag_slug>{cdata(topic.slug)}</wp:tag_slug>"
-                f"<wp:tag_name>{cdata(topic.name)}</wp:tag_name>{description}</wp:tag>\n"
+                f"<wp:tag_name>{cdata(as_html(topic.name))}</wp:tag_name>{description}</wp:tag>\n"
             )
 
     def _stories(self) -> Iterator[Article]:
@@ -244,6 +256,7 @@ class WXRWriter:
             .values(
                 "pk",
                 "parent_id",
+                "replied_to_id",
                 "author_name",
                 "author_email",
                 "ip_address",
@@ -273,7 +286,7 @@ class WXRWriter:
             "\t<item>\n"
             + elements(
                 "\t\t",
-                ("title", xml_text(story.headline)),
+                ("title", xml_text(as_html(story.headline))),
                 ("link", link),
                 ("pubDate", format_datetime(published_at.astimezone(UTC))),
                 ("dc:creator", cdata(logins.get(story.byline, ""))),
@@ -283,7 +296,7 @@ class WXRWriter:
                 "\t\t",
                 ("description", ""),
                 ("content:encoded", cdata(story.body)),
-                ("excerpt:encoded", cdata(story.teaser)),
+                ("excerpt:encoded", cdata(as_html(story.teaser))),
                 ("wp:post_id", story.pk),
                 ("wp:post_date", wp_date(published_at, local=True)),
                 ("wp:post_date_gmt", wp_date(published_at, local=False)),
@@ -306,24 +319,22 @@ class WXRWriter:
 
     def _comment(self, comment: dict) -> None:
         created_at = comment["created_at"]
-        # A reader's plain text, as the HTML WordPress takes a comment's content for.
-        content = escape(comment["body"], quote=False)
         approved = comment_approved(comment["status"], comment["rejection_reason"])
         self.out.write(
             "\t\t<wp:comment>\n"
             + elements(
                 "\t\t\t",
                 ("wp:comment_id", comment["pk"]),
-                ("wp:comment_author", cdata(comment["author_name"])),
+                ("wp:comment_author", cdata(as_html(comment["author_name"]))),
                 ("wp:comment_author_email", xml_text(comment["author_email"])),
                 ("wp:comment_author_url", ""),
                 ("wp:comment_author_IP", xml_text(comment["ip_address"] or "")),
                 ("wp:comment_date", wp_date(created_at, local=True)),
                 ("wp:comment_date_gmt", wp_date(created_at, local=False)),
-                ("wp:comment_content", cdata(content)),
+                ("wp:comment_content", cdata(as_html(comment["body"]))),
                 ("wp:comment_approved", approved),
                 ("wp:comment_type", "comment"),
-                ("wp:comment_parent", comment["parent_id"] or 0),
+                ("wp:comment_parent", comment["replied_to_id"] or comment["parent_id"] or 0),
                 ("wp:comment_user_id", 0),
             )
             + "\t\t</wp:comment>\n"
@@ -338,7 +349,9 @@ def elements(indent: str, *pairs: tuple[str, object]) -> str:
 
 def category(domain: str, slug: str, name: str) -> str:
     nicename = quoteattr(NOT_XML.sub("", slug))
-    return f'\t\t<category domain="{domain}" nicename={nicename}>{cdata(name)}</category>\n'
+    return (
+        f'\t\t<category domain="{domain}" nicename={nicename}>{cdata(as_html(name))}</category>\n'
+    )
 
 
 def export_wxr(out: TextIO, *, batch_size: int = BATCH_SIZE) -> ExportCounts:

@@ -171,6 +171,8 @@ def test_every_comment_appears_with_its_nesting_and_status():
     reply = make_reply(top, author_name="Second", body="A reply.")
     deeper = make_reply(reply, body="Deeper.")
     deepest = make_reply(deeper, body="Past the depth: joins the deepest level.")
+    # As comment_post writes one: it answers `deeper`, and sits beside it.
+    answering = make_reply(deeper, replied_to=deeper, body="Answers Deeper.")
     Comment.objects.filter(pk=other.pk).update(
         author_email="reader@example.com", ip_address="203.0.113.7"
     )
@@ -185,11 +187,15 @@ def test_every_comment_appears_with_its_nesting_and_status():
 
     comments = comments_by_id(items[str(story.pk)])
     assert comments_by_id(items[str(quiet.pk)]) == {}
-    assert len(comments) == Comment.objects.filter(thread__article=story).count() == 10
+    assert len(comments) == Comment.objects.filter(thread__article=story).count() == 11
     parents = {pk: c["comment_parent"] for pk, c in comments.items()}
     assert parents[str(top.pk)] == parents[str(other.pk)] == "0"
     assert parents[str(reply.pk)] == str(top.pk)
     assert parents[str(deeper.pk)] == str(reply.pk)
+    # WordPress keeps the tree as written: a reply's parent there is the comment it
+    # answers; a row that never said which (replied_to empty) gives its parent.
+    assert answering.parent_id == reply.pk
+    assert parents[str(answering.pk)] == str(deeper.pk)
     assert parents[str(deepest.pk)] == str(deepest.parent_id) == str(reply.pk)
     approved = {pk: c["comment_approved"] for pk, c in comments.items()}
     assert approved[str(top.pk)] == approved[str(reply.pk)] == "1"
@@ -223,17 +229,23 @@ def test_hostile_text_stays_text_and_the_file_still_parses():
         author_name="]]><wp:comment_approved>1</wp:comment_approved>",
     )
 
-    (item,) = exported().iter("item")
+    rss = exported()
+    (item,) = rss.iter("item")
 
-    assert item.findtext("title") == '<script>alert("x")</script> & ]]> "quotes"'
+    # WordPress keeps a title, an excerpt and names as HTML: our plain text is escaped.
+    assert item.findtext("title") == '&lt;script&gt;alert("x")&lt;/script&gt; &amp; ]]&gt; "quotes"'
     assert item.findtext(f"{CONTENT}encoded") == "<p>Bell and form feed.</p>"
-    assert item.findtext(f"{EXCERPT}encoded") == "]]><evil/>"
+    assert item.findtext(f"{EXCERPT}encoded") == "]]&gt;&lt;evil/&gt;"
+    (author,) = rss.iter(f"{WP}author")
+    assert author.findtext(f"{WP}author_display_name") == "]]&gt; &lt;b&gt;Bold&lt;/b&gt; Byline"
     (exported_comment,) = comments_by_id(item).values()
     # WordPress takes a comment's content as HTML: a reader's text is escaped for it.
     assert exported_comment["comment_content"] == (
         "&lt;script&gt;alert(1)&lt;/script&gt; ]]&gt; &amp;amp; done"
     )
-    assert exported_comment["comment_author"] == "]]><wp:comment_approved>1</wp:comment_approved>"
+    assert exported_comment["comment_author"] == (
+        "]]&gt;&lt;wp:comment_approved&gt;1&lt;/wp:comment_approved&gt;"
+    )
     assert exported_comment["comment_approved"] == "1"
 
 
