@@ -822,3 +822,14 @@ def test_trash_with_replies_is_a_tombstone_on_the_story_page(client, tmp_path):
     assert "This comment was deleted by its author." in page
     assert "An answer" in page
     assert "Taken back" not in page and "Nobody answered" not in page
+
+
+def test_ten_thousand_deep_trash_answered_at_the_bottom_is_held_in_one_walk(tmp_path):
+    chain = comment(1, approved="trash") + "".join(
+        comment(n, parent=n - 1, approved="trash") for n in range(2, 10_001)
+    )
+    items = post(1, extra=chain + comment(10_001, parent=10_000) + comment(10_002, parent=10_000))
+    [(_, comments)], report, _ = read(wxr(tmp_path, items))
+    assert len(comments) == 10_002
+    assert sum(c.status == "deleted" for c in comments) == 10_000
+    assert ("comment", "in the trash") not in report.skipped
