@@ -34,7 +34,8 @@ Removed and deleted comments are exported, not left out, so that a thread keeps 
 shape (replies under a removed comment keep their parent), in WordPress's two bins:
 a comment a moderator removed as spam (rejection reason "spam") is `spam`; any other
 removal, and a comment its author deleted, is `trash` (WordPress keeps trash a while,
-shows it to nobody, and lets an administrator restore it). Held comments are `0`
+shows it to nobody, and lets an administrator restore it; import_wordpress brings
+trash back only where it holds replies, as a tombstone). Held comments are `0`
 (awaiting moderation), visible ones `1`.
 
 Text is written in CDATA (split around any `]]>` it holds) or escaped, and characters
