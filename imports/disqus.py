@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import BinaryIO, Protocol
 
+from imports.pipeline import read_ahead
 from imports.records import BadRecord, CommentRecord
 from imports.report import Report
 from imports.text import html_to_text, plain_name
@@ -362,7 +363,7 @@ def import_disqus(
     posts counted as skipped. Returns how many posts the file had."""
     reader = DisqusReader(stream, report)
     importer = None
-    for item in reader:
+    for item in read_ahead(reader):
         if importer is None:
             importer = importer_for(reader.forum or "disqus")
         if isinstance(item, DisqusThread):

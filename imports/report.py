@@ -2,6 +2,7 @@
 skip with its reason; and a progress line while it runs."""
 
 import sys
+import threading
 import time
 from collections import Counter, defaultdict
 
@@ -17,11 +18,15 @@ class Report:
         self.skipped: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.skip_counts: Counter = Counter()
         self.notes: list[str] = []
+        # The file's reader and the database's writer count from two threads
+        # (imports.pipeline).
+        self._lock = threading.Lock()
 
     def count(self, kind: str, outcome: str, number: int = 1) -> None:
         """outcome: "created", "updated", "unchanged", or a word for what was counted
         and not imported (e.g. "not imported")."""
-        self.counts[kind, outcome] += number
+        with self._lock:
+            self.counts[kind, outcome] += number
 
     def skip(
         self, kind: str, reason: str, record_id: str = "", *, number: int = 1, every: bool = False
@@ -29,10 +34,11 @@ class Report:
         """A record left out (or `number` of them), and why: counted, and listed by id
         (the first few; `every` one where the reader must see them all to act, such as
         the links of threads that match no story)."""
-        self.skip_counts[kind, reason] += number
-        listed = self.skipped[kind, reason]
-        if record_id and (every or len(listed) < LISTED_PER_REASON):
-            listed.append(record_id)
+        with self._lock:
+            self.skip_counts[kind, reason] += number
+            listed = self.skipped[kind, reason]
+            if record_id and (every or len(listed) < LISTED_PER_REASON):
+                listed.append(record_id)
 
     def note(self, line: str) -> None:
         self.notes.append(line)

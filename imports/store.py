@@ -25,6 +25,7 @@ fields: the archive being moved in is the authority until the move is done.
 import ipaddress
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -599,13 +600,18 @@ def _comment_problem(record: CommentRecord) -> str:
     return ""
 
 
-def _valid_ip(text: str | None) -> str | None:
+# Readers come back: an archive's addresses and emails repeat, and parsing or validating
+# each again was a tenth of an import's time.
+@lru_cache(maxsize=100_000)
+def _address_and_network(text: str | None) -> tuple[str | None, str]:
     try:
-        return str(ipaddress.ip_address((text or "").strip()))
+        address = str(ipaddress.ip_address((text or "").strip()))
     except ValueError:
-        return None
+        return None, ""
+    return address, network_of(address) or ""
 
 
+@lru_cache(maxsize=100_000)
 def _valid_email(text: str) -> str:
     text = text.strip()
     if not text or len(text) > 254:
@@ -620,7 +626,7 @@ def _valid_email(text: str) -> str:
 def _comment_row(record: CommentRecord, here: Placed, replied_pk: int | None) -> dict:
     """The comment's columns (field attnames), for copying_rows()."""
     status = STATUSES[record.status]
-    ip = _valid_ip(record.ip_address)
+    ip, network = _address_and_network(record.ip_address)
     return {
         "id": here.pk,
         "thread_id": here.thread_pk,
@@ -640,7 +646,7 @@ def _comment_row(record: CommentRecord, here: Placed, replied_pk: int | None) ->
         # Unmoderated queue here.
         "decided_at": record.created_at if status == Comment.Status.VISIBLE else None,
         "ip_address": ip,
-        "network": network_of(ip) or "",
+        "network": network,
     }
 
 

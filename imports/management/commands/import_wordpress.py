@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from imports.models import Source
+from imports.pipeline import read_ahead
 from imports.records import Named
 from imports.report import Progress, Report
 from imports.store import Importer
@@ -72,7 +73,7 @@ class Command(BaseCommand):
                         section_map=mapping,
                     )
                     stories = rows = 0
-                    for story, comments in reader:
+                    for story, comments in read_ahead(reader):
                         importer.add_story(story, comments)
                         stories += 1
                         rows += 1 + len(comments)
