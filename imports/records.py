@@ -6,6 +6,9 @@ import hashlib
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
+# A comment's status for what was thrown away at the source (see CommentRecord.status).
+TRASHED = "trashed"
+
 
 class BadRecord(ValueError):
     """One record that cannot be imported: it is skipped and listed in the report, with
@@ -56,8 +59,9 @@ class CommentRecord:
     author_name: str = ""
     author_email: str = ""
     ip_address: str | None = None
-    # "visible", "pending" (held), "removed" (removed as spam), or "deleted" (deleted
-    # at the source: a tombstone where it has replies, otherwise not shown).
+    # "visible", "pending" (held), "removed" (removed as spam), "deleted" (deleted at
+    # the source: a tombstone where it has replies, otherwise not shown), or "trashed"
+    # (thrown away at the source: not imported, and taken down here if it was before).
     status: str = "visible"
     spam: bool = False
 

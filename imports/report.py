@@ -74,7 +74,7 @@ class Report:
         return lines
 
 
-CHANGES = {"created", "updated"}
+CHANGES = {"created", "updated", "taken down"}
 
 
 class Progress:

@@ -48,7 +48,7 @@ from comments.models import MAX_DEPTH, Comment, RejectionReason, Thread
 from imports.addresses import old_address
 from imports.copying import copy_rows, next_ids
 from imports.models import ImportedComment, ImportedStory, OldAddress, Source
-from imports.records import CommentRecord, Named, StoryRecord
+from imports.records import TRASHED, CommentRecord, Named, StoryRecord
 from imports.report import Report
 from pagecache import versions
 
@@ -437,8 +437,12 @@ class Importer:
         self, comments_of: dict[int, list[CommentRecord]], threads: dict[int, Thread]
     ) -> None:
         by_id: dict[str, tuple[int, CommentRecord]] = {}
+        trashed: list[str] = []
         for article_pk, records in comments_of.items():
             for record in records:
+                if record.status == TRASHED:
+                    trashed.append(record.original_id)
+                    continue
                 problem = _comment_problem(record)
                 if not problem and record.original_id in by_id:
                     problem = "the same id twice in the file"
@@ -446,6 +450,7 @@ class Importer:
                     self.report.skip("comment", problem, record.original_id)
                     continue
                 by_id[record.original_id] = (threads[article_pk].pk, record)
+        self._take_down(trashed)
         if not by_id:
             return
         known = {
@@ -468,6 +473,23 @@ class Importer:
         # Threads whose counts may have changed: counted again once, at the end.
         self._touched_threads.update(thread_pk for thread_pk, _ in new)
         self._touched_threads.update(by_id[record.original_id][0] for record, _, _ in changed)
+
+    def _take_down(self, trashed: list[str]) -> None:
+        """Comments thrown away at the source: never imported, and taken down here (as
+        deleted: a tombstone where they hold replies) if an earlier import brought them."""
+        if not trashed:
+            return
+        taken_down = (
+            Comment.objects.filter(
+                imported_as__source=self.source, imported_as__original_id__in=trashed
+            )
+            .exclude(status=Comment.Status.DELETED)
+            .update(status=Comment.Status.DELETED)
+        )
+        if taken_down:
+            self.report.count("comment", "taken down", taken_down)
+        for original_id in trashed:
+            self.report.skip("comment", "in the trash", original_id)
 
     def _placed_before(self, original_ids: set[str]) -> dict[str, "Placed"]:
         """Where comments imported earlier (another batch, another run) sit."""

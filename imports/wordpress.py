@@ -28,7 +28,7 @@ from django.utils.text import slugify
 
 from imports.addresses import old_address
 from imports.bodies import one_line, plain_text, wordpress_body
-from imports.records import BadRecord, CommentRecord, Named, StoryRecord
+from imports.records import TRASHED, BadRecord, CommentRecord, Named, StoryRecord
 from imports.report import Report
 from imports.xmlsafe import iterparse
 
@@ -349,10 +349,11 @@ class WxrReader:
     def _without_lone_trash(
         self, comments: list[CommentRecord], trashed: set[str]
     ) -> list[CommentRecord]:
-        """Trash stays out, except where it holds its replies' place: a trashed comment
-        that a comment coming in answers (directly, or through other trash) comes in as
-        deleted, a tombstone, so its replies are not lost as replies to nothing. (Our own
-        export writes removed and author-deleted comments as trash, replies and all.)"""
+        """Trash stays out (marked TRASHED), except where it holds its replies' place: a
+        trashed comment that a comment coming in answers (directly, or through other
+        trash) comes in as deleted, a tombstone, so its replies are not lost as replies to
+        nothing. (Our own export writes removed and author-deleted comments as trash,
+        replies and all.)"""
         parent_of = {comment.original_id: comment.parent_id for comment in comments}
         holding: set[str] = set()
         for comment in comments:
@@ -363,13 +364,11 @@ class WxrReader:
             while parent in trashed and parent not in holding:
                 holding.add(parent)
                 parent = parent_of.get(parent, "")
-        kept = []
         for comment in comments:
             if comment.original_id in trashed and comment.original_id not in holding:
-                self.report.skip("comment", "in the trash", comment.original_id)
-            else:
-                kept.append(comment)
-        return kept
+                # Not imported; taken down if an earlier import brought it (the Importer).
+                comment.status = TRASHED
+        return comments
 
     def _comment(self, fields: dict[str, str], comment_id: str) -> CommentRecord | None:
         if not comment_id.isdigit():

@@ -245,7 +245,9 @@ def test_body_loses_block_comments_and_shortcodes_keeps_caption(sample):
 def test_comments(sample):
     stories, report, _ = sample
     comments = {c.original_id: c for c in stories["101"][1]}
-    assert set(comments) == {"501", "502", "503"}
+    # 504 is in the trash: marked so (the Importer leaves it out, or takes it down).
+    assert set(comments) == {"501", "502", "503", "504"}
+    assert comments.pop("504").status == "trashed"
     first = comments["501"]
     assert first.parent_id == ""
     assert first.author_name == "Bilal"
@@ -263,7 +265,6 @@ def test_comments(sample):
     assert reply.ip_address == "not an address"  # the Importer keeps no such address
     assert reply.created_at == timezone.make_aware(datetime(2024, 3, 4, 16, 0))
     assert comments["503"].status == "removed" and comments["503"].spam
-    assert report.skipped["comment", "in the trash"] == ["504"]
     assert report.counts["pingback", "not imported"] == 1
     assert report.counts["trackback", "not imported"] == 1
     assert report.skipped["comment", "an empty body"] == ["507"]
@@ -770,8 +771,11 @@ def test_trash_with_replies_comes_in_as_a_tombstone(tmp_path):
         "4": "deleted",
         "5": "deleted",
         "6": "removed",
+        # Lone trash, left out by the Importer (and taken down if imported before).
+        "3": "trashed",
+        "7": "trashed",
+        "8": "trashed",
     }
-    assert report.skipped["comment", "in the trash"] == ["3", "7", "8"]
     assert {c.original_id: c.body for c in comments}["1"] == "A comment."
 
 
@@ -793,8 +797,7 @@ def test_trash_replies_in_a_circle_end(tmp_path):
 def test_trash_answered_from_another_post_is_not_held(tmp_path):
     items = post(1, extra=comment(1, approved="trash")) + post(2, extra=comment(2, parent=1))
     records, report, _ = read(wxr(tmp_path, items))
-    assert [c.original_id for c in by_id(records)["1"][1]] == []
-    assert report.skipped["comment", "in the trash"] == ["1"]
+    assert [c.status for c in by_id(records)["1"][1]] == ["trashed"]
 
 
 def test_trash_without_text_still_holds_its_replies_place(tmp_path):
@@ -833,3 +836,21 @@ def test_ten_thousand_deep_trash_answered_at_the_bottom_is_held_in_one_walk(tmp_
     assert len(comments) == 10_002
     assert sum(c.status == "deleted" for c in comments) == 10_000
     assert ("comment", "in the trash") not in report.skipped
+
+
+@pytest.mark.django_db
+def test_a_comment_trashed_on_wordpress_after_an_import_is_taken_down_by_the_next(tmp_path):
+    def export(second: str) -> Path:
+        comments = comment(1, content="Keep me") + comment(2, content="Bin me", approved=second)
+        return wxr(tmp_path, post(extra=comments), name=f"{second}.xml")
+
+    call_command("import_wordpress", str(export("1")), stdout=StringIO(), stderr=StringIO())
+    assert Comment.objects.filter(status="visible").count() == 2
+    output = StringIO()
+    call_command("import_wordpress", str(export("trash")), stdout=output, stderr=StringIO())
+    assert Comment.objects.get(body="Bin me").status == "deleted"
+    assert Comment.objects.get(body="Keep me").status == "visible"
+    assert "1 taken down" in output.getvalue()
+    again = StringIO()
+    call_command("import_wordpress", str(export("trash")), stdout=again, stderr=StringIO())
+    assert "Nothing changed" in again.getvalue()
