@@ -147,6 +147,8 @@ def _is_web_address(text: str) -> bool:
     return bool(re.fullmatch(r"https?://[^\s<>\"']+", text))
 
 
+# No tags at all (a script's or a style's content goes with it): built once.
+TEXT_ONLY = nh3.Cleaner(tags=set())
 BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 PARAGRAPH_EDGE = re.compile(r"</?(?:p|div|blockquote|h[1-6]|li|ul|ol)\b[^>]*>", re.IGNORECASE)
 LINK = re.compile(
@@ -165,7 +167,7 @@ def plain_text(html: str) -> str:
     text = LINK.sub(_link_text, text)
     text = BREAK.sub("\n", text)
     text = PARAGRAPH_EDGE.sub("\n\n", text)
-    return _tidy(unescape(nh3.clean(text, tags=set())))
+    return _tidy(unescape(TEXT_ONLY.clean(text)))
 
 
 def _tidy(text: str) -> str:
@@ -177,7 +179,7 @@ def _tidy(text: str) -> str:
 
 def _link_text(match: re.Match) -> str:
     address, words = match[1], match[2]
-    shown = unescape(nh3.clean(words, tags=set())).strip()
+    shown = unescape(TEXT_ONLY.clean(words)).strip()
     if not shown or shown == address:
         return address
     return f"{words} ({address})"

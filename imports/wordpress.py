@@ -42,7 +42,7 @@ UNTITLED = "Untitled"
 # Comment types that are not readers' words.
 NOT_COMMENTS = {"pingback", "trackback"}
 # Trash is "deleted" while read: kept as a tombstone only where replies need it, else
-# skipped (WxrReader._without_lone_trash).
+# marked TRASHED, for the Importer to leave out (WxrReader._without_lone_trash).
 APPROVED = {
     "1": ("visible", False),
     "0": ("pending", False),
