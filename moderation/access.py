@@ -37,11 +37,35 @@ def moderator_required(view):
 def workspace_context(request, title: str, **extra) -> dict:
     """What every workspace page needs: the admin frame's context, and the stories in
     surge mode (a banner on every page)."""
+    sidebar = extra.get("is_nav_sidebar_enabled", admin.site.enable_nav_sidebar)
     return {
-        **admin.site.each_context(request),
+        **admin_frame(request, sidebar=sidebar),
         "title": title,
         "surges": list(surging_threads()[:10]),
         **extra,
+    }
+
+
+def admin_frame(request, *, sidebar: bool) -> dict:
+    """The context of the admin's frame (AdminSite.each_context). Without the sidebar,
+    its list of every app and model (`available_apps`) is shown nowhere, and building it,
+    with a permission check and addresses for each model, costs more than the rest of
+    the page's frame: a page without the sidebar gets the rest alone."""
+    if sidebar:
+        return admin.site.each_context(request)
+    script_name = request.META["SCRIPT_NAME"]
+    site_url = admin.site.site_url
+    return {
+        "site_title": admin.site.site_title,
+        "site_header": admin.site.site_header,
+        # As each_context has it: on a subpath, the site is there.
+        "site_url": script_name if site_url == "/" and script_name else site_url,
+        "has_permission": admin.site.has_permission(request),
+        "available_apps": [],
+        "is_popup": False,
+        "is_nav_sidebar_enabled": False,
+        # Shown by the admin's index alone (and read only when shown).
+        "log_entries": admin.site.get_log_entries(request),
     }
 
 

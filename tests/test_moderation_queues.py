@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Permission, User
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
@@ -167,6 +168,29 @@ def test_the_admin_links_moderators_to_the_workspace(client, moderator):
 
 def test_editors_get_no_link_to_the_workspace(client, editor):
     assert 'href="/moderation/">Moderation</a>' not in client.get("/admin/").content.decode()
+
+
+def test_the_queue_has_the_admin_frame_without_its_app_list(client, moderator):
+    """The queues show no admin sidebar: its list of every app is not built for them,
+    and the rest of the frame is the admin's own (user tools, site name and link)."""
+    response = client.get(queue_url("reported"))
+
+    frame = admin.site.each_context(response.wsgi_request)
+    assert frame["available_apps"], "the admin's app list, as the sidebar would show it"
+    assert response.context["available_apps"] == []
+    assert response.context["is_nav_sidebar_enabled"] is False
+    for name in frame.keys() - {"available_apps", "is_nav_sidebar_enabled", "log_entries"}:
+        assert response.context[name] == frame[name], name
+    page = response.content.decode()
+    assert 'id="nav-sidebar"' not in page and 'id="logout-form"' in page
+    assert "<strong>mod</strong>" in page
+
+
+def test_pages_with_the_admin_sidebar_still_list_the_apps(client, moderator):
+    response = client.get("/moderation/search/")
+
+    assert response.context["available_apps"]
+    assert 'id="nav-sidebar"' in response.content.decode()
 
 
 # The queues
