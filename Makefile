@@ -66,6 +66,7 @@ bench: install $(DATA)/secret_key
 	$(LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(LOCAL_ENV) $(PY) tests/bench.py
 	$(LOCAL_ENV) $(PY) tests/bench_moderation.py
+	$(LOCAL_ENV) $(PY) tests/bench_import.py
 
 # Load and faults: a minute of locust's readers and comment posters while a PostgreSQL of the
 # soak's own restarts and a worker is killed, with attackers for the last two thirds; checks

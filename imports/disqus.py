@@ -327,6 +327,10 @@ class DisqusReader:
         yield from self._flush_all()
 
 
+def _rows(item: "DisqusThread | ThreadPosts") -> int:
+    return len(item.comments) if isinstance(item, ThreadPosts) else 1
+
+
 def listed(text: str) -> str:
     """A link or id as the report lists it: one line, and not a page long."""
     line = " ".join(text.split())
@@ -363,7 +367,7 @@ def import_disqus(
     posts counted as skipped. Returns how many posts the file had."""
     reader = DisqusReader(stream, report)
     importer = None
-    for item in read_ahead(reader):
+    for item in read_ahead(reader, rows=_rows):
         if importer is None:
             importer = importer_for(reader.forum or "disqus")
         if isinstance(item, DisqusThread):

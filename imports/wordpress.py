@@ -84,6 +84,7 @@ class WxrReader:
         self._channel: Element | None = None
         self._first_item: Element | None = None
         self._depth = 0
+        self.item_comments: list[CommentRecord] = []
         # Inside the (first) <channel>: what else an <rss> holds is not read.
         self._in_channel = False
 
@@ -209,7 +210,7 @@ class WxrReader:
                 continue
             if story is None:
                 continue
-            comments = self._comments(item)
+            comments = self._comments()
             if not thumbnail or thumbnail in self.attachments:
                 yield self._with_photo(story, thumbnail), comments
                 continue
@@ -228,12 +229,18 @@ class WxrReader:
             yield story, comments
 
     def _items(self) -> Iterator[Element]:
-        """Each <item>, complete, then dropped from the tree: memory stays flat."""
+        """Each <item>, complete, then dropped from the tree: memory stays flat. Its
+        comments are read as each one ends and dropped from the item at once (a post
+        with 50,000 comments would otherwise hold 600,000 elements until its end), into
+        `self.item_comments` for the item they belong to."""
         if self._first_item is None or self._first_item.tag != "item":
             return
+        item, comments = self._first_item, []
         for event, element in self._events:
             if event == "start":
                 self._depth += 1
+                if self._depth == 3:
+                    item = element
                 continue
             self._depth -= 1
             if self._depth == 1:
@@ -241,11 +248,19 @@ class WxrReader:
             if not self._in_channel:
                 element.clear()
                 continue
+            if self._depth == 3 and _kind(element.tag) == ("wp", "comment"):
+                comment = self._comment_of(element)
+                if comment is not None:
+                    comments.append(comment)
+                item.remove(element)
+                continue
             if self._depth != 2:
                 continue
             if element.tag == "item":
+                self.item_comments, comments = comments, []
                 yield element
             else:
+                comments = []
                 self._read_channel_element(element)  # a late <wp:author>, say
             element.clear()
             self._channel.remove(element)
@@ -327,23 +342,19 @@ class WxrReader:
 
     # Comments ------------------------------------------------------------------------
 
-    def _comments(self, item: Element) -> list[CommentRecord]:
-        comments = []
-        trashed: set[str] = set()
-        for element in item:
-            if _kind(element.tag) != ("wp", "comment"):
-                continue
-            fields = _fields(element)
-            comment_id = fields.get("comment_id", "").strip()
-            try:
-                comment = self._comment(fields, comment_id)
-            except BadRecord as bad:
-                self.report.skip("comment", str(bad), comment_id[:40])
-                continue
-            if comment:
-                comments.append(comment)
-                if comment.status == "deleted":
-                    trashed.add(comment.original_id)
+    def _comment_of(self, element: Element) -> CommentRecord | None:
+        fields = _fields(element)
+        comment_id = fields.get("comment_id", "").strip()
+        try:
+            return self._comment(fields, comment_id)
+        except BadRecord as bad:
+            self.report.skip("comment", str(bad), comment_id[:40])
+            return None
+
+    def _comments(self) -> list[CommentRecord]:
+        """The comments of the item just read (see _items)."""
+        comments, self.item_comments = self.item_comments, []
+        trashed = {comment.original_id for comment in comments if comment.status == "deleted"}
         return self._without_lone_trash(comments, trashed) if trashed else comments
 
     def _without_lone_trash(

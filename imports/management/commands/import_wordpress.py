@@ -73,7 +73,7 @@ class Command(BaseCommand):
                         section_map=mapping,
                     )
                     stories = rows = 0
-                    for story, comments in read_ahead(reader):
+                    for story, comments in read_ahead(reader, rows=_rows):
                         importer.add_story(story, comments)
                         stories += 1
                         rows += 1 + len(comments)
@@ -109,6 +109,11 @@ class Command(BaseCommand):
             self.stdout.write("Dry run: nothing was saved. This is what the import would do:")
         for line in report.lines():
             self.stdout.write(line)
+
+
+def _rows(item: tuple) -> int:
+    story, comments = item
+    return 1 + len(comments)
 
 
 def _mapping(text: str) -> tuple[str, str]:
