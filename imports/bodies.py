@@ -9,7 +9,9 @@ as it was written. What must not reach readers as text is the machinery: block-e
 comments and shortcodes.
 """
 
+import bisect
 import re
+from dataclasses import dataclass
 from html import unescape
 
 import nh3
@@ -19,13 +21,17 @@ from articles.html import split_blocks
 # `<!-- wp:paragraph -->`, `<!-- wp:image {"id":5} -->`, `<!-- /wp:paragraph -->`: the
 # block editor's markers (its attributes are JSON, which escapes `>` as \u003e).
 BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->", re.DOTALL)
+BLOCK_COMMENT_END = re.compile(r"-->")
 
 # A shortcode's opening tag, as WordPress's get_shortcode_regex() reads one: `[name
-# attributes]`, `[name attributes /]`, with `[[name]]` its escaped (literal) form.
-SHORTCODE = re.compile(
-    r"\[(?P<escape>\[?)(?P<name>[A-Za-z][\w-]*)(?![\w-])"
-    r"(?P<attributes>[^\]/]*(?:/(?!\])[^\]/]*)*?)(?P<self_closing>/?)\](?P<escape_end>\]?)"
-)
+# attributes]`, `[name attributes /]`, with `[[name]]` its escaped (literal) form. Its
+# start is matched here, its end is the next `]` (see _next_opening), at most
+# ATTRIBUTES_MAX characters on: a pattern running to the `]` made every `[word` of a
+# hostile post scan to its end for a `]` that never came (quadratic: 90 KB of
+# `[foo x=1 ` took 28 s). No real shortcode's attributes are that long.
+SHORTCODE_START = re.compile(r"\[(?P<escape>\[?)(?P<name>[A-Za-z][\w-]*)(?![\w-])")
+ATTRIBUTES_MAX = 2000
+CLOSING = re.compile(r"\[/(?P<name>[A-Za-z][\w-]*)\](?P<escape_end>\]?)")
 ATTRIBUTE = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
 STRAY_CLOSING = re.compile(r"\[/[A-Za-z][\w-]*\]")
 
@@ -58,8 +64,11 @@ DROPPED = {"gallery", "playlist", "contact-form", "contact-form-7", "gravityform
 # Shown as a link to what they played or embedded (the file or page stays where it was).
 LINKED = {"embed", "video", "audio", "wpvideo", "youtube", "tweet", "instagram", "vimeo"}
 MEDIA_ATTRIBUTES = ("src", "url", "mp4", "m4v", "webm", "ogv", "mp3", "m4a", "ogg", "wav")
-IMAGE = re.compile(r"<a\b[^>]*>\s*<img\b[^>]*>\s*</a>|<img\b[^>]*>", re.IGNORECASE)
-FIGCAPTION = re.compile(r"<figcaption\b[^>]*>(.*?)</figcaption>", re.IGNORECASE | re.DOTALL)
+# A tag is read up to the next `<` or `>` (never past another tag's start): each
+# opening then scans its own tag only, whatever a hostile post repeats.
+IMAGE = re.compile(r"<a\b[^<>]*>\s*<img\b[^<>]*>\s*</a>|<img\b[^<>]*>", re.IGNORECASE)
+FIGCAPTION = re.compile(r"<figcaption\b[^<>]*>(.*?)</figcaption>", re.IGNORECASE | re.DOTALL)
+FIGCAPTION_END = re.compile(r"</figcaption>", re.IGNORECASE)
 
 
 def wordpress_body(content: str) -> str:
@@ -67,10 +76,24 @@ def wordpress_body(content: str) -> str:
     comments, shortcodes (a caption keeps its text, as a paragraph of its own) or blocks
     left empty once the sanitiser has had its say (an image, a gallery)."""
     text = content.replace("\r\n", "\n").replace("\r", "\n")
-    text = BLOCK_COMMENT.sub("", text)
-    text = FIGCAPTION.sub(r"<em>\1</em>", text)
+    text = sub_before_last(BLOCK_COMMENT, BLOCK_COMMENT_END, "", text)
+    text = sub_before_last(FIGCAPTION, FIGCAPTION_END, r"<em>\1</em>", text)
     text = expand_shortcodes(text)
     return "\n\n".join(block for block in split_blocks(text) if has_text(block))
+
+
+def sub_before_last(pattern: re.Pattern, closer: re.Pattern, replacement, text: str) -> str:
+    """pattern.sub(replacement, text) for a pattern that runs from an opening to its
+    `closer`, in linear time: searched only up to the text's last closer. Past it every
+    opening would scan to the end for a closer that is not there (quadratic: 20,000
+    `<!-- wp:x ` took 24 s); before it, each match ends at the first closer after its
+    opening and the search goes on from there."""
+    last = None
+    for last in closer.finditer(text):  # noqa: B007 (the last one is wanted)
+        pass
+    if last is None:
+        return text
+    return pattern.sub(replacement, text[: last.end()]) + text[last.end() :]
 
 
 def has_text(block: str) -> bool:
@@ -89,39 +112,83 @@ def expand_shortcodes(text: str, depth: int = 0) -> str:
     it once the plugin that drew its box is gone."""
     output = []
     position = 0
-    while match := SHORTCODE.search(text, position):
-        output.append(text[position : match.start()])
-        name = match["name"]
+    # Each name's closing tags, found in one pass (a search per opening for its closer
+    # read the rest of the post again for every opening without one).
+    closings: dict[str, list[re.Match]] = {}
+    for each in CLOSING.finditer(text):
+        closings.setdefault(each["name"], []).append(each)
+    brackets = [each.start() for each in re.finditer(r"\]", text)]
+    while opening := _next_opening(text, position, brackets):
+        output.append(text[position : opening.start])
+        name = opening.name
         closing = None
-        if not match["self_closing"]:
-            closing = re.compile(r"\[/" + re.escape(name) + r"\](\]?)").search(text, match.end())
+        if not opening.self_closing:
+            closing = _first_after(closings.get(name, []), opening.end)
         if closing:
-            end, inner = closing.end(), text[match.end() : closing.start()]
-            escaped = match["escape"] and closing[1]
+            end, inner = closing.end(), text[opening.end : closing.start()]
+            escaped = opening.escape and closing["escape_end"]
         else:
-            end, inner = match.end(), ""
-            escaped = match["escape"] and match["escape_end"]
+            end, inner = opening.end, ""
+            escaped = opening.escape and opening.escape_end
         if escaped:
             # `[[foo]]` is how WordPress writes a literal `[foo]`.
-            output.append(text[match.start() + 1 : end - 1])
-        elif name not in KNOWN and not closing and not _looks_like_shortcode(match):
-            output.append(match[0])  # `[sic]`: a reporter's words, not machinery
+            output.append(text[opening.start + 1 : end - 1])
+        elif name not in KNOWN and not closing and not _looks_like_shortcode(opening):
+            output.append(text[opening.start : opening.end])  # `[sic]`: a reporter's words
         else:
             # A lone extra bracket (`[[foo]`) stays, as WordPress leaves it.
-            after = closing[1] if closing else match["escape_end"]
-            output.append(match["escape"] + _replacement(match, inner, depth) + after)
+            after = closing["escape_end"] if closing else opening.escape_end
+            output.append(opening.escape + _replacement(opening, inner, depth) + after)
         position = end
     output.append(text[position:])
     return STRAY_CLOSING.sub("", "".join(output))
 
 
-def _looks_like_shortcode(match: re.Match) -> bool:
-    return bool(match["self_closing"]) or "=" in match["attributes"]
+@dataclass(frozen=True)
+class _Opening:
+    start: int
+    end: int
+    escape: str  # "[" for `[[name`
+    name: str
+    attributes: str
+    self_closing: bool  # `[name /]`
+    escape_end: str  # "]" for `name]]`
 
 
-def _replacement(match: re.Match, inner: str, depth: int) -> str:
-    name = match["name"].lower()
-    attributes = _attributes(match["attributes"])
+def _next_opening(text: str, position: int, brackets: list[int]) -> _Opening | None:
+    """The first shortcode opening at or after `position`; `brackets`: where each `]`
+    of the text is, in order."""
+    while head := SHORTCODE_START.search(text, position):
+        index = bisect.bisect_left(brackets, head.end())
+        if index < len(brackets) and brackets[index] - head.end() <= ATTRIBUTES_MAX:
+            close = brackets[index]
+            attributes = text[head.end() : close]
+            escape_end = "]" if text.startswith("]", close + 1) else ""
+            return _Opening(
+                start=head.start(),
+                end=close + 1 + len(escape_end),
+                escape=head["escape"],
+                name=head["name"],
+                attributes=attributes.removesuffix("/"),
+                self_closing=attributes.endswith("/"),
+                escape_end=escape_end,
+            )
+        position = head.start() + 1
+    return None
+
+
+def _first_after(closings: list[re.Match], position: int) -> re.Match | None:
+    index = bisect.bisect_left(closings, position, key=lambda closing: closing.start())
+    return closings[index] if index < len(closings) else None
+
+
+def _looks_like_shortcode(opening: _Opening) -> bool:
+    return opening.self_closing or "=" in opening.attributes
+
+
+def _replacement(opening: _Opening, inner: str, depth: int) -> str:
+    name = opening.name.lower()
+    attributes = _attributes(opening.attributes)
     if name in ("caption", "wp_caption"):
         caption = IMAGE.sub("", inner).strip() or attributes.get("caption", "").strip()
         return f"\n\n<p><em>{caption}</em></p>\n\n" if caption else ""
@@ -150,11 +217,29 @@ def _is_web_address(text: str) -> bool:
 # No tags at all (a script's or a style's content goes with it): built once.
 TEXT_ONLY = nh3.Cleaner(tags=set())
 BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-PARAGRAPH_EDGE = re.compile(r"</?(?:p|div|blockquote|h[1-6]|li|ul|ol)\b[^>]*>", re.IGNORECASE)
+PARAGRAPH_EDGE = re.compile(r"</?(?:p|div|blockquote|h[1-6]|li|ul|ol)\b[^<>]*>", re.IGNORECASE)
 LINK = re.compile(
-    r"""<a\b[^>]*?\bhref\s*=\s*["'](https?://[^"'\s<>]+)["'][^>]*>(.*?)</a>""",
+    r"""<a\b[^<>]*?\bhref\s*=\s*["'](https?://[^"'\s<>]+)["'][^<>]*>(.*?)</a>""",
     re.IGNORECASE | re.DOTALL,
 )
+LINK_END = re.compile(r"</a>", re.IGNORECASE)
+
+
+def tags_except(dropped) -> re.Pattern:
+    """Every tag but those whose content a cleaner drops with them. A text-only cleaner
+    has nothing to keep of the others, and they are taken out before it parses:
+    html5ever checks the whole stack of open elements at each block's start tag, so
+    50,000 nested `<div>`s or `<section>`s took it seconds (quadratic)."""
+    names = "|".join(sorted(dropped))
+    return re.compile(rf"<(?!/?(?:{names})\b)/?[A-Za-z][^<>]*>", re.IGNORECASE)
+
+
+INERT_TAG = tags_except({"script", "style"})  # TEXT_ONLY's clean_content_tags
+
+
+def text_only(html: str) -> str:
+    """HTML's text, entities decoded, in linear time."""
+    return unescape(TEXT_ONLY.clean(INERT_TAG.sub("", html)))
 
 
 def plain_text(html: str) -> str:
@@ -164,10 +249,10 @@ def plain_text(html: str) -> str:
     if not _is_markup(html):  # most names and many comments: nothing to undo
         return _tidy(html.replace("\r\n", "\n").replace("\r", "\n"))
     text = html.replace("\r\n", "\n").replace("\r", "\n")
-    text = LINK.sub(_link_text, text)
+    text = sub_before_last(LINK, LINK_END, _link_text, text)
     text = BREAK.sub("\n", text)
     text = PARAGRAPH_EDGE.sub("\n\n", text)
-    return _tidy(unescape(TEXT_ONLY.clean(text)))
+    return _tidy(text_only(text))
 
 
 def _tidy(text: str) -> str:
@@ -179,7 +264,7 @@ def _tidy(text: str) -> str:
 
 def _link_text(match: re.Match) -> str:
     address, words = match[1], match[2]
-    shown = unescape(TEXT_ONLY.clean(words)).strip()
+    shown = text_only(words).strip()
     if not shown or shown == address:
         return address
     return f"{words} ({address})"
