@@ -23,14 +23,12 @@ from datetime import UTC, datetime
 from typing import BinaryIO, Protocol
 
 from imports.pipeline import read_ahead
-from imports.records import BadRecord, CommentRecord
+from imports.records import COMMENT_MAX, ORIGINAL_ID_MAX, BadRecord, CommentRecord
 from imports.report import Report
 from imports.text import html_to_text, plain_name
 from imports.xmlsafe import iterparse
 
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
-# ImportedComment.original_id's length.
-ORIGINAL_ID_MAX = 100
 DELETED_WITHOUT_TEXT = "(Deleted on Disqus; the export did not keep its text.)"
 COMMENT = "comment"
 LISTED_MAX = 200
@@ -233,7 +231,10 @@ class DisqusReader:
         deleted = self._flag(element, "isDeleted")
         spam = self._flag(element, "isSpam")
         created_at = parse_time(self._text(element, "createdAt"))
-        body = html_to_text(self._text(element, "message"))
+        message = self._text(element, "message")
+        if len(message) > COMMENT_MAX:
+            raise BadRecord(f"a message longer than {COMMENT_MAX:,} characters")
+        body = html_to_text(message)
         if not body and not deleted:
             raise BadRecord("an empty message")
         # A deleted post's text is sometimes gone from the export; it still holds its
@@ -247,6 +248,8 @@ class DisqusReader:
             email = self._text(author, "email")
         parent = element.find(self.ns + "parent")
         parent_id = (parent.get(DSQ_ID) or "").strip() if parent is not None else ""
+        if len(parent_id) > ORIGINAL_ID_MAX:
+            raise BadRecord(f"a parent id longer than {ORIGINAL_ID_MAX} characters")
         if parent_id == key:
             raise BadRecord("a reply to itself")
         # Spam first: a deleted spam post is still spam to the moderators who read

@@ -8,6 +8,15 @@ from datetime import datetime
 
 # A comment's status for what was thrown away at the source (see CommentRecord.status).
 TRASHED = "trashed"
+# ImportedStory's and ImportedComment's original_id length: a longer id is a bad record
+# (saved, it would abort the whole import with "value too long").
+ORIGINAL_ID_MAX = 100
+# A record's text is read (its HTML turned into ours) only below these lengths, in
+# characters: longer, it is a bad record. No reader's comment is a hundred thousand
+# characters long, nor a story five million; a hostile file's may be, to spend the
+# import's time and memory.
+COMMENT_MAX = 100_000
+BODY_MAX = 5_000_000
 
 
 class BadRecord(ValueError):

@@ -3,6 +3,7 @@ turning a comment's HTML into our plain text, and an author's name as one line. 
 and addresses are checked by imports.store, which drops the odd ones.)"""
 
 import gzip
+import io
 import re
 from html import unescape
 from pathlib import Path
@@ -17,6 +18,17 @@ GZIP_MAGIC = b"\x1f\x8b"
 # Comment.author_name's length; a longer name is cut (with an ellipsis) rather than the
 # comment lost: the words matter more than the end of a name.
 AUTHOR_NAME_MAX = 100
+# What a .gz may inflate to: INFLATION_MAX times its own size (XML exports compress five
+# to fifteen times; a compression bomb, a thousand), but never less than INFLATED_FLOOR
+# (so that a small, very repetitive export is never refused) nor more than
+# INFLATED_CEILING. A plain file is bounded by its size, which whoever imports it sees.
+INFLATION_MAX = 100
+INFLATED_FLOOR = 64 * 1024 * 1024
+INFLATED_CEILING = 20 * 1024**3
+
+
+class TooLarge(Exception):
+    """A gzipped export that inflates past its bound (see INFLATION_MAX)."""
 
 
 class ExportFile:
@@ -28,7 +40,10 @@ class ExportFile:
         self.size = Path(path).stat().st_size
         gzipped = self.raw.read(2) == GZIP_MAGIC
         self.raw.seek(0)
-        self.stream: BinaryIO = gzip.GzipFile(fileobj=self.raw) if gzipped else self.raw
+        self.stream: BinaryIO = self.raw
+        if gzipped:
+            limit = min(max(INFLATION_MAX * self.size, INFLATED_FLOOR), INFLATED_CEILING)
+            self.stream = _Inflated(gzip.GzipFile(fileobj=self.raw), limit, Path(path).name)
 
     def position(self) -> int:
         return self.raw.tell()
@@ -43,6 +58,32 @@ class ExportFile:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class _Inflated(io.RawIOBase):
+    """A gzip stream that raises TooLarge once it has given more than `limit` bytes."""
+
+    def __init__(self, inflating: gzip.GzipFile, limit: int, name: str):
+        self.inflating, self.limit, self.name = inflating, limit, name
+        self.given = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        size = self.inflating.readinto(buffer)
+        self.given += size
+        if self.given > self.limit:
+            raise TooLarge(
+                f"{self.name} inflates to more than {self.limit / 1024**2:,.0f} MB "
+                f"({INFLATION_MAX} times its compressed size, or {INFLATED_FLOOR // 1024**2} MB "
+                f"for a small file): refused as a compression bomb"
+            )
+        return size
+
+    def close(self) -> None:
+        self.inflating.close()
+        super().close()
 
 
 # Their text is never the comment's words (the cleaner drops them, content and all).

@@ -15,7 +15,6 @@ file's order.
 """
 
 import functools
-import gzip
 from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -28,11 +27,25 @@ from django.utils.text import slugify
 
 from imports.addresses import old_address
 from imports.bodies import one_line, plain_text, wordpress_body
-from imports.records import TRASHED, BadRecord, CommentRecord, Named, StoryRecord
+from imports.records import (
+    BODY_MAX,
+    COMMENT_MAX,
+    ORIGINAL_ID_MAX,
+    TRASHED,
+    BadRecord,
+    CommentRecord,
+    Named,
+    StoryRecord,
+)
 from imports.report import Report
+from imports.text import ExportFile
 from imports.xmlsafe import iterparse
 
 HOLD_LIMIT = 1000
+# The comments one post may bring: they are held until the post's end (its story goes
+# first). Past it a hostile file's post of tens of millions would hold gigabytes; the
+# rest of that post's comments are skipped and counted.
+COMMENTS_PER_POST_MAX = 1_000_000
 # WordPress writes this where a post has no date in that time zone (a draft's GMT date).
 NO_DATE = "0000-00-00 00:00:00"
 HEADLINE_LENGTH = 255  # Article.headline
@@ -52,7 +65,6 @@ APPROVED = {
 TRASHED_WITHOUT_TEXT = "(In the trash on WordPress; the export did not keep its text.)"
 STATUSES = {"publish": "published", "future": "published", "draft": "draft", "pending": "draft"}
 NOT_IMPORTED_STATUSES = {"private": "private", "trash": "in the trash"}
-GZIP_MAGIC = b"\x1f\x8b"
 
 
 class NotWxr(ValueError):
@@ -79,7 +91,7 @@ class WxrReader:
         self.base_site_url = ""
         self.channel_link = ""
         self.wxr_version = ""
-        self._raw = None  # the file as opened: its position is the bytes read so far
+        self._file: ExportFile | None = None
         self._events = None
         self._channel: Element | None = None
         self._first_item: Element | None = None
@@ -98,23 +110,17 @@ class WxrReader:
         self.close()
 
     def open(self) -> None:
-        self._raw = open(self.path, "rb")  # noqa: SIM115 — closed by close()
-        stream = gzip.GzipFile(fileobj=self._raw) if self._is_gzipped() else self._raw
-        self._events = iterparse(stream, events=("start", "end"))
+        self._file = ExportFile(self.path)  # a .gz bounded in what it may inflate to
+        self._events = iterparse(self._file.stream, events=("start", "end"))
 
     def close(self) -> None:
-        if self._raw:
-            self._raw.close()
-
-    def _is_gzipped(self) -> bool:
-        magic = self._raw.read(2)
-        self._raw.seek(0)
-        return magic == GZIP_MAGIC
+        if self._file:
+            self._file.close()
 
     @property
     def bytes_read(self) -> int:
         """How far into the file (compressed bytes for a .gz): for a progress bar."""
-        return self._raw.tell() if self._raw and not self._raw.closed else 0
+        return self._file.position() if self._file and not self._file.raw.closed else 0
 
     @property
     def total_bytes(self) -> int:
@@ -249,9 +255,14 @@ class WxrReader:
                 element.clear()
                 continue
             if self._depth == 3 and _kind(element.tag) == ("wp", "comment"):
-                comment = self._comment_of(element)
-                if comment is not None:
-                    comments.append(comment)
+                if len(comments) >= COMMENTS_PER_POST_MAX:
+                    self.report.skip(
+                        "comment", f"past the {COMMENTS_PER_POST_MAX:,} comments one post may bring"
+                    )
+                else:
+                    comment = self._comment_of(element)
+                    if comment is not None:
+                        comments.append(comment)
                 item.remove(element)
                 continue
             if self._depth != 2:
@@ -267,8 +278,10 @@ class WxrReader:
 
     def _story(self, item: Element, post: dict[str, str]) -> tuple[StoryRecord | None, str]:
         post_id = post.get("post_id", "").strip()
-        if not post_id.isdigit():
+        if not (post_id.isascii() and post_id.isdigit()):
             raise BadRecord("a missing or non-numeric post id")
+        if len(post_id) > ORIGINAL_ID_MAX:
+            raise BadRecord(f"an id longer than {ORIGINAL_ID_MAX} characters")
         wp_status = post.get("status", "").strip()
         if wp_status in NOT_IMPORTED_STATUSES:
             self.report.skip("story", NOT_IMPORTED_STATUSES[wp_status], post_id)
@@ -277,7 +290,12 @@ class WxrReader:
             raise BadRecord(f"an unknown status ({wp_status[:40]!r})")
         published_at = _date(post.get("post_date_gmt", ""), post.get("post_date", ""))
         headline = one_line(_text(item.find("title")))[:HEADLINE_LENGTH] or UNTITLED
-        body = wordpress_body(post.get("content:encoded", ""))
+        content, excerpt = post.get("content:encoded", ""), post.get("excerpt:encoded", "")
+        if len(content) > BODY_MAX:
+            raise BadRecord(f"a body longer than {BODY_MAX:,} characters")
+        if len(excerpt) > COMMENT_MAX:
+            raise BadRecord(f"an excerpt longer than {COMMENT_MAX:,} characters")
+        body = wordpress_body(content)
         if not body:
             raise BadRecord("an empty body")
         slug_source = unquote(post.get("post_name", "").strip())
@@ -295,7 +313,7 @@ class WxrReader:
             published_at=published_at,
             body=body,
             slug=slug,
-            teaser=plain_text(post.get("excerpt:encoded", "")),
+            teaser=plain_text(excerpt),
             byline=self.authors.get(creator, one_line(creator))[:BYLINE_LENGTH],
             section=_named(categories[0]) if categories else None,
             topics=list(dict.fromkeys(n for n in map(_named, tags) if n)),
@@ -382,8 +400,10 @@ class WxrReader:
         return comments
 
     def _comment(self, fields: dict[str, str], comment_id: str) -> CommentRecord | None:
-        if not comment_id.isdigit():
+        if not (comment_id.isascii() and comment_id.isdigit()):
             raise BadRecord("a missing or non-numeric comment id")
+        if len(comment_id) > ORIGINAL_ID_MAX:
+            raise BadRecord(f"an id longer than {ORIGINAL_ID_MAX} characters")
         kind = fields.get("comment_type", "").strip()
         if kind in NOT_COMMENTS:
             self.report.count(kind, "not imported")
@@ -394,14 +414,19 @@ class WxrReader:
         if approved not in APPROVED:
             raise BadRecord(f"an approval that is not 1, 0, spam or trash ({approved[:40]!r})")
         status, spam = APPROVED[approved]
-        body = plain_text(fields.get("comment_content", ""))
+        content = fields.get("comment_content", "")
+        if len(content) > COMMENT_MAX:
+            raise BadRecord(f"a comment longer than {COMMENT_MAX:,} characters")
+        body = plain_text(content)
         if not body and status == "deleted":
             body = TRASHED_WITHOUT_TEXT  # it may yet hold its replies' place
         if not body:
             raise BadRecord("an empty body")
         parent = fields.get("comment_parent", "").strip()
-        if parent and not parent.isdigit():
+        if parent and not (parent.isascii() and parent.isdigit()):
             raise BadRecord(f"a parent that is not a comment id ({parent[:40]!r})")
+        if len(parent) > ORIGINAL_ID_MAX:
+            raise BadRecord(f"a parent id longer than {ORIGINAL_ID_MAX} characters")
         return CommentRecord(
             original_id=comment_id,
             parent_id="" if parent in ("", "0") else parent,

@@ -3,7 +3,10 @@
 a name ending in `.gz` is compressed. See imports/export.py for what goes where."""
 
 import gzip
+import io
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -31,8 +34,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{file} is a folder: name the file to write.")
             if not target.parent.is_dir():
                 raise CommandError(f"There is no folder {target.parent} to write {target.name} in.")
-            opener = gzip.open if target.suffix == ".gz" else open
-            with opener(partial, "wt", encoding="utf-8", newline="\n") as out:
+            with _private_text_file(partial, gzipped=target.suffix == ".gz") as out:
                 counts = export_wxr(out)
             os.replace(partial, target)
         except OSError as error:
@@ -42,6 +44,24 @@ class Command(BaseCommand):
             _remove(partial)
             raise
         self.stdout.write(f"Exported {counts.line()} to {file}.")
+
+
+@contextmanager
+def _private_text_file(path: Path, *, gzipped: bool) -> Iterator[io.TextIOWrapper]:
+    """`path` opened for writing UTF-8 text, readable and writable by its owner alone
+    (0600, whatever the umask): the export holds readers' emails and IP addresses."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a partial file left by an earlier run keeps its mode
+    with os.fdopen(descriptor, "wb") as binary:
+        if gzipped:
+            with (
+                gzip.GzipFile(fileobj=binary, mode="wb") as packed,
+                io.TextIOWrapper(packed, encoding="utf-8", newline="\n") as out,
+            ):
+                yield out
+        else:
+            with io.TextIOWrapper(binary, encoding="utf-8", newline="\n") as out:
+                yield out
 
 
 def _remove(partial: Path) -> None:

@@ -12,7 +12,8 @@ from imports.disqus import NotDisqus, import_disqus
 from imports.models import Source
 from imports.report import Progress, Report
 from imports.store import Importer
-from imports.text import ExportFile
+from imports.text import ExportFile, TooLarge
+from imports.xmlsafe import UnreadableEncoding
 
 
 class Command(BaseCommand):
@@ -60,6 +61,8 @@ class Command(BaseCommand):
                 ) from None
             except NotDisqus as error:
                 raise CommandError(f"{str(error).rstrip('.')}; nothing was imported.") from None
+            except (UnreadableEncoding, TooLarge) as error:
+                raise CommandError(f"{file} was refused: {error}; nothing was imported.") from None
             except (OSError, EOFError) as error:
                 # A truncated or corrupt gzip file.
                 raise CommandError(f"Cannot read {file}: {error}; nothing was imported.") from None

@@ -14,7 +14,9 @@ from imports.pipeline import read_ahead
 from imports.records import Named
 from imports.report import Progress, Report
 from imports.store import Importer
+from imports.text import TooLarge
 from imports.wordpress import NotWxr, read_wxr
+from imports.xmlsafe import UnreadableEncoding
 
 DEFAULT_SECTION = Named("imported", "Imported")
 # The progress bar is redrawn every this many stories (cheap enough, often enough).
@@ -100,6 +102,8 @@ class Command(BaseCommand):
             ) from None
         except NotWxr as error:
             raise CommandError(f"{error} Nothing was imported.") from None
+        except (UnreadableEncoding, TooLarge) as error:
+            raise CommandError(f"{file} was refused: {error}; nothing was imported.") from None
         except (EOFError, OSError, zlib.error) as error:
             # A truncated or corrupt .gz, an unreadable file.
             raise CommandError(
