@@ -43,7 +43,7 @@ class ExportFile:
         self.stream: BinaryIO = self.raw
         if gzipped:
             limit = min(max(INFLATION_MAX * self.size, INFLATED_FLOOR), INFLATED_CEILING)
-            self.stream = _Inflated(gzip.GzipFile(fileobj=self.raw), limit, Path(path).name)
+            self.stream = _Inflated(gzip.GzipFile(fileobj=self.raw), limit)
 
     def position(self) -> int:
         return self.raw.tell()
@@ -63,8 +63,8 @@ class ExportFile:
 class _Inflated(io.RawIOBase):
     """A gzip stream that raises TooLarge once it has given more than `limit` bytes."""
 
-    def __init__(self, inflating: gzip.GzipFile, limit: int, name: str):
-        self.inflating, self.limit, self.name = inflating, limit, name
+    def __init__(self, inflating: gzip.GzipFile, limit: int):
+        self.inflating, self.limit = inflating, limit
         self.given = 0
 
     def readable(self) -> bool:
@@ -75,15 +75,22 @@ class _Inflated(io.RawIOBase):
         self.given += size
         if self.given > self.limit:
             raise TooLarge(
-                f"{self.name} inflates to more than {self.limit / 1024**2:,.0f} MB "
-                f"({INFLATION_MAX} times its compressed size, or {INFLATED_FLOOR // 1024**2} MB "
-                f"for a small file): refused as a compression bomb"
+                f"it inflates to more than {_size(self.limit)} ({INFLATION_MAX} times its "
+                f"compressed size, or {_size(INFLATED_FLOOR)} for a small file): refused as "
+                "a compression bomb"
             )
         return size
 
     def close(self) -> None:
         self.inflating.close()
         super().close()
+
+
+def _size(number: int) -> str:
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if number >= size:
+            return f"{number / size:,.0f} {unit}"
+    return f"{number:,} bytes"
 
 
 # Their text is never the comment's words (the cleaner drops them, content and all).

@@ -2,6 +2,7 @@
 (imports.bodies) and the command, end to end."""
 
 import gzip
+import time
 from datetime import UTC, datetime
 from functools import partial
 from io import StringIO
@@ -19,6 +20,8 @@ from PIL import Image
 from articles.html import sanitize_body
 from articles.models import Article
 from comments.models import MAX_DEPTH, Comment, Thread
+from imports import text as text_module
+from imports import wordpress
 from imports.bodies import plain_text, wordpress_body
 from imports.management.commands import import_wordpress as command_module
 from imports.models import ImportedComment, ImportedStory, OldAddress, Source
@@ -854,3 +857,129 @@ def test_a_comment_trashed_on_wordpress_after_an_import_is_taken_down_by_the_nex
     again = StringIO()
     call_command("import_wordpress", str(export("trash")), stdout=again, stderr=StringIO())
     assert "Nothing changed" in again.getvalue()
+
+
+# Hostile files: time, memory, ids, encodings ------------------------------------------
+
+
+def timed(function, text: str) -> tuple[str, float]:
+    started = time.perf_counter()
+    result = function(text)
+    return result, time.perf_counter() - started
+
+
+@pytest.mark.parametrize(
+    ("function", "text"),
+    [
+        # Each took seconds to a minute when its pattern scanned to the end of the text
+        # from every opening (quadratic); 200 KB or so each.
+        (wordpress_body, "[foo x=1 " * 22_000),
+        (wordpress_body, "[foo x=1] " * 20_000),  # openings whose closer never comes
+        (wordpress_body, "<!-- wp:x " * 20_000),
+        (wordpress_body, "<figcaption>a " * 15_000),
+        (wordpress_body, "[caption]<a " * 16_000 + "[/caption]"),
+        (plain_text, '<a href="http://x.y/">a ' * 8_000),
+        (plain_text, "<p " * 70_000),
+        (plain_text, "<section>" * 40_000 + "deep"),  # html5ever: quadratic in depth
+    ],
+)
+def test_hostile_bodies_and_comments_are_read_in_linear_time(function, text):
+    _, seconds = timed(function, text)
+    assert seconds < 1, f"{seconds:.2f} s"
+
+
+def test_shortcodes_still_read_beside_a_flood_of_unclosed_openings():
+    body = wordpress_body(
+        # (Words enough that no opening reaches the `]`s below: as WordPress does, an
+        # opening's attributes run to the next `]`.)
+        "[foo x=1 " * 5_000 + "words " * 400 + '\n\nBefore [gallery ids="1,2"] after.\n\n'
+        '[caption id="a" width="300"]<img src="x.jpg"> A caption[/caption]\n\n'
+        '[video src="http://v.example/a.mp4" /]\n\n[[literal]]'
+    )
+    assert "Before  after." in body
+    assert "<p><em>A caption</em></p>" in body
+    assert '<a href="http://v.example/a.mp4">' in body
+    assert "[literal]" in body and "[[literal]]" not in body
+    assert "gallery" not in body
+
+
+def test_shortcode_attributes_past_their_bound_stay_text():
+    body = wordpress_body('[gallery ids="' + "1," * 1_500 + '"] after')
+    assert body.startswith("[gallery ids=") and body.endswith("after")
+
+
+@pytest.mark.django_db
+def test_overlong_comments_and_bodies_are_skipped_and_listed(tmp_path):
+    items = (
+        post(1, content="x" * 5_000_001)
+        + post(2, extra=comment(21, content="y" * 100_001) + comment(22))
+        + post(3, extra="<excerpt:encoded>" + "z" * 100_001 + "</excerpt:encoded>")
+    )
+    output = import_wordpress(wxr(tmp_path, items))
+    assert "skipped 1: a body longer than 5,000,000 characters (1)" in output
+    assert "skipped 1: a comment longer than 100,000 characters (21)" in output
+    assert "skipped 1: an excerpt longer than 100,000 characters (3)" in output
+    assert list(ImportedStory.objects.values_list("original_id", flat=True)) == ["2"]
+    assert list(ImportedComment.objects.values_list("original_id", flat=True)) == ["22"]
+
+
+@pytest.mark.django_db
+def test_ids_longer_than_100_characters_are_skipped_not_fatal(tmp_path):
+    long_id = "9" * 101
+    items = (
+        post(long_id)
+        + post(
+            2,
+            extra=comment(1).replace("<wp:comment_id>1<", f"<wp:comment_id>{long_id}<")
+            + comment(3).replace("<wp:comment_parent>0<", f"<wp:comment_parent>{long_id}<")
+            + comment(4),
+        )
+        + post(5, extra=comment(6).replace("<wp:comment_id>6<", "<wp:comment_id>\u0663<"))
+    )
+    output = import_wordpress(wxr(tmp_path, items))
+    # The story and a comment.
+    assert output.count("skipped 1: an id longer than 100 characters") == 2
+    assert "skipped 1: a parent id longer than 100 characters (3)" in output
+    assert "a missing or non-numeric comment id" in output  # an Arabic-Indic digit
+    assert sorted(ImportedStory.objects.values_list("original_id", flat=True)) == ["2", "5"]
+    assert list(ImportedComment.objects.values_list("original_id", flat=True)) == ["4"]
+
+
+def test_one_posts_comments_are_capped(tmp_path, monkeypatch):
+    monkeypatch.setattr(wordpress, "COMMENTS_PER_POST_MAX", 3)
+    path = wxr(tmp_path, post(1, extra="".join(comment(n) for n in range(1, 6))) + post(2))
+    records, report, _ = read(path)
+    assert [c.original_id for c in records[0][1]] == ["1", "2", "3"]
+    assert report.skip_counts["comment", "past the 3 comments one post may bring"] == 2
+    assert records[1][0].original_id == "2"  # the next post is read as ever
+
+
+@pytest.mark.django_db
+def test_a_gzip_bomb_is_refused_and_nothing_imported(tmp_path, monkeypatch):
+    # A floor of a few kilobytes stands in for the real 64 MB, so that 100 times the
+    # file's size is the bound that counts.
+    monkeypatch.setattr(text_module, "INFLATED_FLOOR", 4096)
+    plain = wxr(tmp_path, post(1) + post(2, content="A" * 500_000))
+    bomb = tmp_path / "bomb.xml.gz"
+    bomb.write_bytes(gzip.compress(plain.read_bytes()))
+    assert bomb.stat().st_size * 100 < plain.stat().st_size
+    with pytest.raises(
+        CommandError, match=r"bomb.xml.gz was refused: it inflates to more than 1.*compression bomb"
+    ):
+        import_wordpress(bomb)
+    assert row_counts()["Article"] == 0
+
+    honest = tmp_path / "honest.xml.gz"
+    honest.write_bytes(gzip.compress(wxr(tmp_path, post(1)).read_bytes()))
+    import_wordpress(honest)
+    assert row_counts()["Article"] == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("encoding", ["x-nonexistent", "shift_jis", "utf-7"])
+def test_an_encoding_that_cannot_be_read_is_one_sentence(tmp_path, encoding):
+    path = wxr(tmp_path, post(1))
+    path.write_text(path.read_text().replace('encoding="UTF-8"', f'encoding="{encoding}"'))
+    with pytest.raises(CommandError, match=rf"character encoding \({encoding}\) is one the"):
+        import_wordpress(path)
+    assert row_counts()["Article"] == 0
