@@ -3,6 +3,7 @@ and what it skips, with a stand-in for the Importer. The command, against the da
 is tests/test_import_disqus.py."""
 
 import io
+import time
 from datetime import UTC, datetime
 from xml.etree.ElementTree import ParseError
 
@@ -430,3 +431,40 @@ def test_a_hostile_link_is_listed_on_one_short_line():
     )
     listed = report.skipped["thread", "a thread matching no story"]
     assert listed == [long_link[:197] + "...", "https://x/ FAKE: report line"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "<a " * 70_000,  # 40 s in html.parser over 60 KB (CPython gh-135462)
+        '<a href="http://x.y/">a ' * 8_000,
+        "<p " * 70_000,
+        "<div>" * 40_000 + "deep",
+        "<section>" * 40_000 + "deep",  # html5ever: quadratic in depth
+        "<blockquote><li>" * 20_000 + "deep",
+    ],
+)
+def test_hostile_message_html_is_read_in_linear_time(message):
+    started = time.perf_counter()
+    html_to_text(message)
+    assert time.perf_counter() - started < 1
+
+
+def test_message_links_and_breaks_still_read_beside_a_flood():
+    message = "<div><section>" * 20_000 + '<p>See <a href="https://example.com/x">this</a>'
+    message += "<br/>now</p><script>" + "<div>" * 1000 + "x</script>"
+    assert html_to_text(message) == "See this (https://example.com/x)\nnow"
+
+
+def test_overlong_messages_and_parent_ids_are_skipped_and_listed():
+    items, report = read(
+        thread("10", "https://x/a/"),
+        post("1", "10", message="y" * 100_001),
+        post("2", "10", parent="9" * 101),
+        post("3", "10"),
+    )
+    assert skips(report) == {
+        ("comment", "a message longer than 100,000 characters"): ["1"],
+        ("comment", "a parent id longer than 100 characters"): ["2"],
+    }
+    assert [r.original_id for r in posts_of(items)["10"]] == ["3"]

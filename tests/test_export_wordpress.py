@@ -4,6 +4,8 @@ however many stories."""
 
 import gzip
 import io
+import os
+import stat
 from datetime import UTC, timedelta
 from xml.etree.ElementTree import Element
 
@@ -343,3 +345,28 @@ def test_command_refuses_a_place_it_cannot_write(tmp_path):
     with pytest.raises(CommandError, match="Could not write"):
         call_command("export_wordpress", str(tmp_path / ("x" * 300 + ".xml")))
     assert list(tmp_path.iterdir()) == []  # no partial file left behind
+
+
+@pytest.mark.parametrize("name", ["site.xml", "site.xml.gz"])
+def test_the_export_file_is_its_owners_alone(tmp_path, name):
+    # It holds readers' emails and IP addresses: 0600 whatever the umask, and whatever
+    # the mode of a file it replaces or of a partial file an earlier run left.
+    story = make_article(headline="Private")
+    make_comments(story, 1)
+    target = tmp_path / name
+    target.write_text("old")
+    target.chmod(0o644)
+    partial = tmp_path / f".{name}.partial"
+    partial.write_text("left by a crash")
+    partial.chmod(0o666)
+    previous = os.umask(0o000)
+    try:
+        call_command("export_wordpress", str(target), stdout=io.StringIO())
+    finally:
+        os.umask(previous)
+
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert not partial.exists()
+    data = target.read_bytes()
+    text = gzip.decompress(data).decode() if name.endswith(".gz") else data.decode()
+    assert "<title>Private</title>" in text

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 
 from articles.links import absolute
 from comments.models import Comment, RejectionReason, Thread
+from imports import text as text_module
 from imports.addresses import old_address
 from imports.models import ImportedComment, OldAddress, Source
 from imports.store import IMPORTED_CLOSED
@@ -294,3 +295,32 @@ def test_an_odd_email_or_address_is_dropped_and_the_post_kept(tmp_path, stories)
 
     answer = imported("1005")
     assert (answer.author_email, answer.ip_address, answer.author_name) == ("", None, "Erin")
+
+
+@pytest.mark.parametrize("encoding", ["x-nonexistent", "shift_jis"])
+def test_an_encoding_that_cannot_be_read_is_one_sentence(tmp_path, stories, encoding):
+    path = sample(tmp_path, stories, edit=lambda text: text.replace("utf-8", encoding, 1))
+
+    with pytest.raises(CommandError) as raised:
+        import_disqus(path)
+
+    message = str(raised.value)
+    assert f"its character encoding ({encoding}) is one the import cannot read" in message
+    assert message.endswith("; nothing was imported.") and "\n" not in message
+    assert not Comment.objects.exists()
+
+
+def test_a_gzip_bomb_is_refused_and_nothing_is_imported(tmp_path, stories, monkeypatch):
+    # A floor of a few kilobytes stands in for the real 64 MB: 100 times the file's
+    # size is the bound that counts.
+    monkeypatch.setattr(text_module, "INFLATED_FLOOR", 4096)
+    padding = "<!-- " + "padding " * 100_000 + "-->\n</disqus>"
+    plain = sample(tmp_path, stories, edit=lambda text: text.replace("</disqus>", padding))
+    bomb = tmp_path / "bomb.xml.gz"
+    bomb.write_bytes(gzip.compress(plain.read_bytes()))
+    assert bomb.stat().st_size * 100 < plain.stat().st_size
+
+    with pytest.raises(CommandError, match=r"bomb.xml.gz was refused: it inflates .* bomb;"):
+        import_disqus(bomb)
+
+    assert not Comment.objects.exists()
