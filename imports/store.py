@@ -18,8 +18,9 @@ command runs the whole import in one transaction (a malformed file imports nothi
 
 What a newer export changes: a story's headline, teaser, body, byline, status, time,
 section and topics (its slug, and so its address, stay as first imported); a comment's
-text, name, email and status. What the site did meanwhile is overwritten for those
-fields: the archive being moved in is the authority until the move is done.
+text, name, email and status. What the site changed since stands: a story saved here
+after an import wrote it (a correction, an unpublishing) and a comment a moderator
+decided on are kept as they are, and the report lists them.
 """
 
 import ipaddress
