@@ -66,8 +66,8 @@ STATUSES = {
 }
 
 
-# Numbered slugs looked up at once for a slug already taken that day (past these, one
-# by one).
+# Numbered slugs looked up at once for a slug already taken that day (past these, all
+# the numbered slugs of that base and day, in one more query).
 NUMBERED_SLUGS = 20
 # A story saved here this long after an import wrote it was changed here.
 SAVED_HERE_AFTER = timedelta(seconds=1)
