@@ -55,7 +55,8 @@ check: install-test $(DATA)/secret_key
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 # The benchmark: production server on 100,000 stories and 1,000,000 comments (generated
-# once, idempotently), measured with wrk. Takes a few minutes the first time.
+# once, idempotently), measured with wrk; then the moderators' queues in process, and the
+# scale data exported and imported into an empty database (about 8 minutes more).
 BENCH_STORIES ?= 100000
 BENCH_COMMENTS ?= 1000000
 bench: install $(DATA)/secret_key

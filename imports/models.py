@@ -3,6 +3,7 @@ newer export of the same site updates what changed; and the old addresses that a
 with a permanent redirect to an imported story."""
 
 from django.db import models
+from django.utils import timezone
 
 from articles.models import Article
 from comments.models import Comment
@@ -37,6 +38,9 @@ class ImportedStory(models.Model):
     # A hash of the record as last imported: the same record again is "unchanged"
     # without comparing field by field.
     digest = models.CharField(max_length=64)
+    # When an import last wrote the story: a story saved here after that (an editor's
+    # correction, an unpublishing) is kept as it is by a newer export.
+    imported_at = models.DateTimeField("Last imported at", default=timezone.now)
     # The featured image's address on the old site (kept whether or not the file came).
     photo_url = models.URLField("Featured image's address", max_length=1000, blank=True)
 

@@ -18,13 +18,15 @@ command runs the whole import in one transaction (a malformed file imports nothi
 
 What a newer export changes: a story's headline, teaser, body, byline, status, time,
 section and topics (its slug, and so its address, stay as first imported); a comment's
-text, name, email and status. What the site did meanwhile is overwritten for those
-fields: the archive being moved in is the authority until the move is done.
+text, name, email and status. What the site changed since stands: a story saved here
+after an import wrote it (a correction, an unpublishing) and a comment a moderator
+decided on are kept as they are, and the report lists them.
 """
 
 import ipaddress
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -64,9 +66,13 @@ STATUSES = {
 }
 
 
-# Numbered slugs looked up at once for a slug already taken that day (past these, one
-# by one).
+# Numbered slugs looked up at once for a slug already taken that day (past these, all
+# the numbered slugs of that base and day, in one more query).
 NUMBERED_SLUGS = 20
+# A story saved here this long after an import wrote it was changed here.
+SAVED_HERE_AFTER = timedelta(seconds=1)
+CHANGED_HERE = "changed here since it was imported: kept as it is"
+DECIDED_HERE = "decided on by a moderator here: kept as it is"
 NO_PARENT = "a reply to a comment that doesn't exist"
 ANOTHER_STORY = "a reply to a comment on another story"
 
@@ -203,10 +209,12 @@ class Importer:
         if not stories:
             return []
         known = {
-            original_id: (article_pk, digest, imported_pk)
-            for original_id, article_pk, digest, imported_pk in ImportedStory.objects.filter(
-                source=self.source, original_id__in=[s.original_id for s, _ in stories]
-            ).values_list("original_id", "article_id", "digest", "pk")
+            original_id: (article_pk, digest, imported_pk, imported_at)
+            for original_id, article_pk, digest, imported_pk, imported_at in (
+                ImportedStory.objects.filter(
+                    source=self.source, original_id__in=[s.original_id for s, _ in stories]
+                ).values_list("original_id", "article_id", "digest", "pk", "imported_at")
+            )
         }
         pks: list[int | None] = []
         new, changed = [], []
@@ -226,12 +234,12 @@ class Importer:
                 new.append(story)
                 pks.append(story.original_id)  # replaced by the pk once created
                 continue
-            article_pk, digest, imported_pk = known[story.original_id]
+            article_pk, digest, imported_pk, imported_at = known[story.original_id]
             pks.append(article_pk)
             if digest == story.digest():
                 self.report.count("story", "unchanged")
             else:
-                changed.append((story, article_pk, imported_pk))
+                changed.append((story, article_pk, imported_pk, imported_at))
         created = self._create_stories(new)
         self._update_stories(changed)
         return [created.get(pk, pk) if isinstance(pk, str) else pk for pk in pks]
@@ -318,15 +326,28 @@ class Importer:
             story.original_id: article.pk for story, article in zip(stories, articles, strict=True)
         }
 
-    def _update_stories(self, changed: list[tuple[StoryRecord, int, int]]) -> None:
+    def _update_stories(self, changed: list[tuple[StoryRecord, int, int, datetime]]) -> None:
+        """Stories the newer file changes, except those saved here since they were last
+        imported (a correction, an unpublishing): the site's word stands, and the report
+        says so."""
         if not changed:
             return
-        articles = Article.objects.in_bulk([pk for _, pk, _ in changed])
+        articles = Article.objects.in_bulk([pk for _, pk, _, _ in changed])
+        kept = [
+            (story, pk, imported_pk)
+            for story, pk, imported_pk, imported_at in changed
+            if articles[pk].updated_at <= imported_at + SAVED_HERE_AFTER
+        ]
+        for story, pk, _, imported_at in changed:
+            if articles[pk].updated_at > imported_at + SAVED_HERE_AFTER:
+                self.report.skip("story", CHANGED_HERE, story.original_id)
+        if not kept:
+            return
         fields = ["headline", "section", "teaser", "body", "byline", "status"]
         fields += ["published_at", "publication_date", "updated_at"]
         now = timezone.now()
         updated = []
-        for story, pk, _ in changed:
+        for story, pk, _ in kept:
             article = articles[pk]
             self._fill(article, story)
             article.updated_at = now
@@ -336,18 +357,23 @@ class Importer:
         links.objects.filter(article_id__in=[a.pk for a in updated]).delete()
         links.objects.bulk_create(
             links(article_id=pk, topic_id=topic_pk)
-            for story, pk, _ in changed
+            for story, pk, _ in kept
             for topic_pk in self._topic_pks(story.topics)
         )
         ImportedStory.objects.bulk_update(
             [
-                ImportedStory(pk=imported_pk, digest=story.digest(), photo_url=story.photo_url)
-                for story, _, imported_pk in changed
+                ImportedStory(
+                    pk=imported_pk,
+                    digest=story.digest(),
+                    photo_url=story.photo_url[:1000],
+                    imported_at=now,
+                )
+                for story, _, imported_pk in kept
             ],
-            ["digest", "photo_url"],
+            ["digest", "photo_url", "imported_at"],
         )
-        self._remember_addresses((story, articles[pk]) for story, pk, _ in changed)
-        for story, pk, _ in changed:
+        self._remember_addresses((story, articles[pk]) for story, pk, _ in kept)
+        for story, pk, _ in kept:
             if story.photo_file and not articles[pk].lead_photo:
                 self._attach_photo(articles[pk], story)
         self.report.count("story", "updated", len(updated))
@@ -484,6 +510,7 @@ class Importer:
                 imported_as__source=self.source, imported_as__original_id__in=trashed
             )
             .exclude(status=Comment.Status.DELETED)
+            .exclude(decided_by__isnull=False)  # a moderator's decision here stands
             .update(status=Comment.Status.DELETED)
         )
         if taken_down:
@@ -572,6 +599,16 @@ class Importer:
         if not changed:
             return
         comments = Comment.objects.in_bulk([pk for _, pk, _ in changed])
+        # A comment a moderator decided on here keeps that decision and its text.
+        decided = {pk for pk, comment in comments.items() if comment.decided_by_id}
+        for record, pk, _ in changed:
+            if pk in decided:
+                self.report.skip("comment", DECIDED_HERE, record.original_id)
+        changed = [
+            (record, pk, imported_pk) for record, pk, imported_pk in changed if pk not in decided
+        ]
+        if not changed:
+            return
         updated = []
         for record, pk, _ in changed:
             comment = comments[pk]
@@ -673,8 +710,10 @@ def _comment_row(record: CommentRecord, here: Placed, replied_pk: int | None) ->
 
 
 def _unique_slugs(articles: list[Article]) -> None:
-    """Slugs are unique per publication day: a taken one gets -2, -3, … (two queries a
-    batch: the slugs wanted, then the numbered ones for those taken)."""
+    """Slugs are unique per publication day: a taken one gets -2, -3, … Two queries a
+    batch (the slugs wanted, then numbered ones for those taken), and one more per slug
+    taken more than NUMBERED_SLUGS times; each clash goes on from the last number given,
+    so a thousand posts of one name cost no more than one."""
 
     def taken(slugs: set[str]) -> set[tuple]:
         return set(Article.objects.filter(slug__in=slugs).values_list("publication_date", "slug"))
@@ -684,11 +723,20 @@ def _unique_slugs(articles: list[Article]) -> None:
     used |= taken(
         {f"{a.slug[:240]}-{number}" for a in clashing for number in range(2, NUMBERED_SLUGS)}
     )
+    last_number: dict[tuple, int] = {}
     for article in articles:
-        base, number = article.slug[:240], 1
+        base = article.slug[:240]
+        key = (article.publication_date, base)
+        number = last_number.get(key, 1)
         while (article.publication_date, article.slug) in used:
             number += 1
+            if number == NUMBERED_SLUGS:
+                # Past the numbers looked up: every numbered slug of this base that day.
+                used |= set(
+                    Article.objects.filter(
+                        publication_date=article.publication_date, slug__startswith=f"{base}-"
+                    ).values_list("publication_date", "slug")
+                )
             article.slug = f"{base}-{number}"
-            if number >= NUMBERED_SLUGS:
-                used |= taken({article.slug})
+        last_number[key] = number
         used.add((article.publication_date, article.slug))

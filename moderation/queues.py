@@ -37,6 +37,7 @@ from moderation.decisions import Decision, author_sanction, comment_decide
 from moderation.forms import DecisionForm, QueueFilterForm
 from moderation.models import SectionAssignment
 from moderation.paging import page_of
+from moderation.stack import in_fresh_chunk
 
 CARDS_PER_PAGE = 20
 # A queue's tab counts up to here, then says "1,000+": counting a million comments
@@ -202,27 +203,25 @@ def queue(request, queue):
     following = None
     if page.following is not None:
         following = queue_url(queue.slug, **kept, after=str(page.following))
-    return render(
+    context = workspace_context(
         request,
-        "moderation/queue.html",
-        workspace_context(
-            request,
-            queue.name,
-            # The workspace has its own links; the cards want the admin sidebar's width.
-            is_nav_sidebar_enabled=False,
-            queue=queue,
-            tabs=queue_tabs(kept, story=story, section=section),
-            cards=cards,
-            mine_first=bool(mine),
-            following=following,
-            newest=queue_url(queue.slug, **kept) if filters["after"] else None,
-            form=form,
-            story=story,
-            reasons=REASONS,
-            reason_options=reason_options(),
-            **card_permissions(request.user),
-        ),
+        queue.name,
+        # The workspace has its own links; the cards want the admin sidebar's width.
+        is_nav_sidebar_enabled=False,
+        queue=queue,
+        tabs=queue_tabs(kept, story=story, section=section),
+        cards=cards,
+        mine_first=bool(mine),
+        following=following,
+        newest=queue_url(queue.slug, **kept) if filters["after"] else None,
+        form=form,
+        story=story,
+        reasons=REASONS,
+        reason_options=reason_options(),
+        **card_permissions(request.user),
     )
+    # Twenty cards of template: rendered clear of a stack chunk's edge (moderation.stack).
+    return in_fresh_chunk(lambda: render(request, "moderation/queue.html", context))
 
 
 DONE = {

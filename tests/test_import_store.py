@@ -5,13 +5,15 @@ the deepest level."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.auth.models import User
+from django.db.models import F
 
 from articles.models import Article
 from comments.models import MAX_DEPTH, Comment, Thread
-from imports.models import ImportedComment, OldAddress, Source
+from imports.models import ImportedComment, ImportedStory, OldAddress, Source
 from imports.records import CommentRecord, Named, StoryRecord
 from imports.report import Report
-from imports.store import IMPORTED_CLOSED, NO_PARENT, Importer
+from imports.store import CHANGED_HERE, DECIDED_HERE, IMPORTED_CLOSED, NO_PARENT, Importer
 
 pytestmark = pytest.mark.django_db
 WHEN = datetime(2012, 7, 30, 9, 59, tzinfo=UTC)
@@ -174,3 +176,47 @@ def test_unsafe_values_are_made_safe_or_left_out():
     first = Comment.objects.get()
     assert first.ip_address is None and first.author_email == "" and len(first.author_name) == 100
     assert sorted(Article.objects.values_list("slug", flat=True)) == ["same-day", "same-day-2"]
+
+
+def test_a_thousand_posts_of_one_name_on_one_day_cost_a_few_queries(django_assert_max_num_queries):
+    run([(story(), [])])  # "malik-says" taken that day
+    records = [(story(str(100 + n)), []) for n in range(1000)]
+    report = Report()
+    importer = Importer(
+        kind=Source.Kind.WORDPRESS,
+        source_name="https://old.example",
+        report=report,
+        batch_size=1000,
+    )
+    for record, comments in records:
+        importer.add_story(record, comments)
+    with django_assert_max_num_queries(30):
+        importer.finish()
+    slugs = set(Article.objects.values_list("slug", flat=True))
+    assert len(slugs) == 1001 and "malik-says-1001" in slugs
+
+
+def test_a_newer_export_keeps_what_editors_and_moderators_changed_here():
+    run([(story(), [comment("1"), comment("2")])])
+    ImportedStory.objects.update(imported_at=F("imported_at") - timedelta(minutes=5))
+    article = Article.objects.get()
+    article.status = Article.Status.DRAFT  # unpublished here, minutes after the import
+    article.save()
+    moderated = Comment.objects.get(body="Comment 2")
+    moderated.status = Comment.Status.REMOVED
+    moderated.decided_by = User.objects.create(username="moderator")
+    moderated.save()
+    report = run(
+        [
+            (
+                story(headline="Changed at the source"),
+                [comment("1", body="New"), comment("2", body="Back")],
+            )
+        ]
+    )
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT and article.headline != "Changed at the source"
+    assert Comment.objects.get(pk=moderated.pk).status == Comment.Status.REMOVED
+    assert Comment.objects.filter(body="New").count() == 1  # no one changed that one here
+    assert report.skip_counts["story", CHANGED_HERE] == 1
+    assert report.skip_counts["comment", DECIDED_HERE] == 1
