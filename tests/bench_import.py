@@ -43,8 +43,10 @@ def database_url(name: str) -> str:
     """The address of database `name` on the server the project uses (the embedded
     one's socket when DATABASE_URL is unset)."""
     settings = connection.settings_dict
-    host = quote(settings["HOST"] or "", safe="")
     user = quote(settings["USER"] or "", safe="")
+    host = settings["HOST"] or ""
+    if host.startswith("/"):  # a socket folder: libpq takes it as the host parameter
+        return f"postgres://{user}@/{name}?host={quote(host, safe='/')}"
     port = f":{settings['PORT']}" if settings["PORT"] else ""
     return f"postgres://{user}@{host}{port}/{name}"
 
