@@ -1,10 +1,7 @@
 """manage.py import_wordpress FILE: a WordPress export (WXR) into stories and comments."""
 
-import zlib
 from pathlib import Path
-from xml.etree.ElementTree import ParseError
 
-from defusedxml import DefusedXmlException
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.text import slugify
@@ -12,11 +9,10 @@ from django.utils.text import slugify
 from imports.models import Source
 from imports.pipeline import read_ahead
 from imports.records import Named
+from imports.refusals import refused_files
 from imports.report import Progress, Report
 from imports.store import Importer
-from imports.text import TooLarge
 from imports.wordpress import NotWxr, read_wxr
-from imports.xmlsafe import UnreadableEncoding
 
 DEFAULT_SECTION = Named("imported", "Imported")
 # The progress bar is redrawn every this many stories (cheap enough, often enough).
@@ -63,7 +59,7 @@ class Command(BaseCommand):
         if media_dir and not Path(media_dir).is_dir():
             raise CommandError(f"--media-dir {media_dir}: no such directory.")
         report = Report()
-        try:
+        with refused_files(file, not_this_format=NotWxr):
             with read_wxr(file, report, media_dir=media_dir) as reader:
                 progress = Progress("import_wordpress", reader.total_bytes, stream=self.stderr)
                 with transaction.atomic():
@@ -85,30 +81,6 @@ class Command(BaseCommand):
                     progress.finish(rows)
                     if dry_run:
                         transaction.set_rollback(True)
-        except FileNotFoundError:
-            raise CommandError(f"{file}: no such file.") from None
-        except IsADirectoryError:
-            raise CommandError(f"{file} is a directory, not a file.") from None
-        except ParseError as error:
-            line, column = error.position
-            raise CommandError(
-                f"{file} is not well-formed XML at line {line}, column {column} "
-                f"({_reason(error)}): nothing was imported."
-            ) from None
-        except DefusedXmlException as error:
-            raise CommandError(
-                f"{file} was refused: it declares XML entities or a DTD ({type(error).__name__}"
-                "), which a WordPress export never does: nothing was imported."
-            ) from None
-        except NotWxr as error:
-            raise CommandError(f"{error} Nothing was imported.") from None
-        except (UnreadableEncoding, TooLarge) as error:
-            raise CommandError(f"{file} was refused: {error}; nothing was imported.") from None
-        except (EOFError, OSError, zlib.error) as error:
-            # A truncated or corrupt .gz, an unreadable file.
-            raise CommandError(
-                f"{file} could not be read ({error}): nothing was imported."
-            ) from None
         if dry_run:
             self.stdout.write("Dry run: nothing was saved. This is what the import would do:")
         for line in report.lines():
@@ -125,8 +97,3 @@ def _mapping(text: str) -> tuple[str, str]:
     if not equals or not slugify(old) or not slugify(new):
         raise CommandError(f"--section-map {text!r}: write it as old-category=our-section.")
     return slugify(old), slugify(new)
-
-
-def _reason(error: ParseError) -> str:
-    # "not well-formed (invalid token): line 3, column 4": the words before the place.
-    return str(error).split(":")[0]
